@@ -1,0 +1,36 @@
+// backends/cpu/dispatch.h: the table of CPU kernels, filled once from CPUID. Kernel files never test the ISA
+// themselves; their folder (ref/, avx2/, avx512/) and its compile flags decide.
+#pragma once
+#include <cstdint>
+#include <span>
+
+#include "ops/ops.h"
+
+namespace snug {
+
+class ThreadPool;
+
+enum class CpuIsa : uint8_t { SCALAR, AVX2, AVX512 };
+const char* cpu_isa_name(CpuIsa isa);
+
+// What this CPU supports, read with CPUID (and XGETBV for the OS's register saving).
+struct CpuFeatures {
+    bool avx2 = false, fma = false, f16c = false;
+    bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false, avx512bf16 = false;
+};
+CpuFeatures detect_cpu_features();
+
+struct CpuKernels {
+    CpuIsa isa = CpuIsa::SCALAR;
+    // y[n, m] = x[n, k] · w[m, k]^T, parallel over the pool. scratch: caller-provided bytes, at least
+    // matmul_scratch_bytes(x, w, n_threads).
+    void (*matmul)(ThreadPool& pool, Tensor y, Tensor x, const Tensor& w, void* scratch) = nullptr;
+    size_t (*matmul_scratch_bytes)(Tensor x, const Tensor& w, int n_threads) = nullptr;
+};
+
+// The best kernels for this CPU (SNUG_CPU_ISA=scalar|avx2|avx512 caps the choice, for testing and benchmarks).
+const CpuKernels& best_cpu_kernels();
+// Kernels for one ISA; nullptr when this CPU cannot run them.
+const CpuKernels* cpu_kernels_for(CpuIsa isa);
+
+}  // namespace snug

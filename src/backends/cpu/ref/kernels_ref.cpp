@@ -1,0 +1,164 @@
+// backends/cpu/ref/kernels_ref.cpp: plain loops in the order of ggml's CPU code where that order changes the
+// floats (rms_norm sums in double, rope angles by repeated multiplication), so the reference tracks llama.cpp.
+#include "backends/cpu/ref/kernels_ref.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "quant/quant.h"
+
+namespace snug::ref {
+
+float silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+float gelu_tanh(float x) {
+    constexpr float SQRT_2_OVER_PI = 0.79788456080286535587989211986876f;
+    constexpr float COEF_A = 0.044715f;
+    return 0.5f * x * (1.0f + std::tanh(SQRT_2_OVER_PI * x * (1.0f + COEF_A * x * x)));
+}
+
+void matmul(Tensor y, Tensor x, const Tensor& w, int64_t r0, int64_t r1, float* row_buf) {
+    const int64_t k = w.cols();
+    const int64_t n = x.rows();
+    const int64_t m = w.rows();
+    const float* xs = x.f32();
+    float* ys = y.f32();
+    for (int64_t r = r0; r < r1; ++r) {
+        quant::dequantize_row_ref(w.dtype, w.row_ptr(r), row_buf, k);
+        for (int64_t t = 0; t < n; ++t) {
+            const float* xr = xs + t * k;
+            float sum = 0.0f;
+            for (int64_t i = 0; i < k; ++i) sum += xr[i] * row_buf[i];
+            ys[t * m + r] = sum;
+        }
+    }
+}
+
+void get_rows(Tensor y, const Tensor& table, std::span<const int32_t> ids, int64_t i0, int64_t i1) {
+    const int64_t k = table.cols();
+    for (int64_t i = i0; i < i1; ++i)
+        quant::dequantize_row_ref(table.dtype, table.row_ptr(ids[static_cast<size_t>(i)]), y.f32() + i * k, k);
+}
+
+void rms_norm(Tensor y, Tensor x, const Tensor& w, float eps, int64_t r0, int64_t r1) {
+    const int64_t k = w.cols();
+    const float* ws = w.f32();
+    for (int64_t r = r0; r < r1; ++r) {
+        const float* xr = x.f32() + r * k;
+        float* yr = y.f32() + r * k;
+        double sum = 0.0;
+        for (int64_t i = 0; i < k; ++i) sum += static_cast<double>(xr[i]) * xr[i];
+        const float mean = static_cast<float>(sum / static_cast<double>(k));
+        const float s = 1.0f / std::sqrt(mean + eps);
+        for (int64_t i = 0; i < k; ++i) yr[i] = xr[i] * s * ws[i];
+    }
+}
+
+void add(Tensor y, Tensor a, Tensor b, int64_t e0, int64_t e1) {
+    const int64_t nb = b.n_elements();
+    const bool broadcast = nb != a.n_elements();
+    const float* as = a.f32();
+    const float* bs = b.f32();
+    float* ys = y.f32();
+    for (int64_t e = e0; e < e1; ++e) ys[e] = as[e] + bs[broadcast ? e % nb : e];
+}
+
+void scale(Tensor y, Tensor x, float s, int64_t e0, int64_t e1) {
+    for (int64_t e = e0; e < e1; ++e) y.f32()[e] = x.f32()[e] * s;
+}
+
+void act_mul(Tensor y, Tensor gate, Tensor up, Activation act, int64_t e0, int64_t e1) {
+    const float* g = gate.f32();
+    const float* u = up.f32();
+    float* ys = y.f32();
+    if (act == Activation::SILU) {
+        for (int64_t e = e0; e < e1; ++e) ys[e] = silu(g[e]) * u[e];
+    } else {
+        for (int64_t e = e0; e < e1; ++e) ys[e] = gelu_tanh(g[e]) * u[e];
+    }
+}
+
+void rope(Tensor x, std::span<const int32_t> positions, const RopeParams& p, int64_t t0, int64_t t1) {
+    const int64_t n_heads = x.dim(1);
+    const int64_t head_dim = x.dim(2);
+    const float theta_scale = std::pow(p.freq_base, -2.0f / static_cast<float>(p.n_rot));
+    const int half = p.n_rot / 2;
+    for (int64_t t = t0; t < t1; ++t) {
+        float theta = static_cast<float>(positions[static_cast<size_t>(t)]);
+        for (int i = 0; i < half; ++i) {
+            const float ff = p.freq_factors ? p.freq_factors[i] : 1.0f;
+            const float angle = p.freq_scale * (theta / ff);
+            const float c = std::cos(angle), s = std::sin(angle);
+            for (int64_t h = 0; h < n_heads; ++h) {
+                float* v = x.f32() + (t * n_heads + h) * head_dim;
+                const int a = p.style == RopeStyle::NORMAL ? 2 * i : i;
+                const int b = p.style == RopeStyle::NORMAL ? 2 * i + 1 : i + half;
+                const float x0 = v[a], x1 = v[b];
+                v[a] = x0 * c - x1 * s;
+                v[b] = x0 * s + x1 * c;
+            }
+            theta *= theta_scale;
+        }
+    }
+}
+
+namespace {
+inline size_t slot_of(const KvLayer& kv, const SeqSlice& seq, int32_t pos, int32_t& block) {
+    block = seq.block_table[pos / kv.block_size];
+    return static_cast<size_t>(pos % kv.block_size) * static_cast<size_t>(kv.n_kv_heads * kv.head_dim);
+}
+}  // namespace
+
+void kv_store(const KvLayer& kv, const SeqSlice& seq, std::span<const int32_t> positions, Tensor k, Tensor v) {
+    const size_t row = static_cast<size_t>(kv.n_kv_heads * kv.head_dim);
+    for (int t = seq.begin; t < seq.end; ++t) {
+        int32_t block;
+        const size_t off = slot_of(kv, seq, positions[static_cast<size_t>(t)], block);
+        std::memcpy(static_cast<float*>(kv.k_blocks[block]) + off, k.f32() + t * row, row * sizeof(float));
+        std::memcpy(static_cast<float*>(kv.v_blocks[block]) + off, v.f32() + t * row, row * sizeof(float));
+    }
+}
+
+void attention(Tensor out, Tensor q, const KvLayer& kv, const SeqSlice& seq, std::span<const int32_t> positions,
+               const AttnParams& p, int64_t w0, int64_t w1, float* acc) {
+    const int n_heads = static_cast<int>(q.dim(1));
+    const int head_dim = static_cast<int>(q.dim(2));
+    const int group = n_heads / kv.n_kv_heads;
+    for (int64_t w = w0; w < w1; ++w) {
+        const int t = seq.begin + static_cast<int>(w / n_heads);
+        const int h = static_cast<int>(w % n_heads);
+        const int g = h / group;
+        const int32_t pos = positions[static_cast<size_t>(t)];
+        const int32_t lo = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
+        const float* qv = q.f32() + (static_cast<int64_t>(t) * n_heads + h) * head_dim;
+        float m = -std::numeric_limits<float>::infinity();
+        float l = 0.0f;
+        std::fill(acc, acc + head_dim, 0.0f);
+        for (int32_t p0 = lo; p0 <= pos; ++p0) {
+            int32_t block;
+            const size_t off = slot_of(kv, seq, p0, block) + static_cast<size_t>(g * head_dim);
+            const float* kr = static_cast<const float*>(kv.k_blocks[block]) + off;
+            const float* vr = static_cast<const float*>(kv.v_blocks[block]) + off;
+            float s = 0.0f;
+            for (int i = 0; i < head_dim; ++i) s += qv[i] * kr[i];
+            s *= p.scale;
+            if (p.softcap > 0.0f) s = p.softcap * std::tanh(s / p.softcap);
+            if (s > m) {
+                const float corr = std::exp(m - s);
+                for (int i = 0; i < head_dim; ++i) acc[i] *= corr;
+                l *= corr;
+                m = s;
+            }
+            const float e = std::exp(s - m);
+            l += e;
+            for (int i = 0; i < head_dim; ++i) acc[i] += e * vr[i];
+        }
+        float* o = out.f32() + (static_cast<int64_t>(t) * n_heads + h) * head_dim;
+        const float inv = 1.0f / l;
+        for (int i = 0; i < head_dim; ++i) o[i] = acc[i] * inv;
+    }
+}
+
+}  // namespace snug::ref

@@ -1,0 +1,92 @@
+// cli/cmd_run.cpp: `snug run`: load, format the prompt as a chat turn (unless --raw), generate, stream to stdout.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "engine/chat_prompt.h"
+#include "engine/engine.h"
+#include "engine/generate.h"
+#include "gguf/gguf.h"
+#include "tokenizer/tokenizer.h"
+
+namespace snug::cli {
+
+int cmd_run(const Argv& argv) {
+    const Args a(argv,
+                 {"--prompt", "--n-predict", "--ctx", "--temperature", "--top-k", "--top-p", "--min-p", "--typical-p",
+                  "--repeat-penalty", "--repeat-last-n", "--presence-penalty", "--frequency-penalty", "--seed",
+                  "--threads", "--system", "--stop", "--batch"},
+                 {"--raw", "--json", "--ignore-eos"},
+                 {{"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}, {"-c", "--ctx"}, {"-s", "--seed"}});
+    if (a.positionals().size() != 1) throw Error("usage: snug run MODEL.gguf -p TEXT [options] (see 'snug help')");
+    const auto prompt = a.value("--prompt");
+    if (!prompt) throw Error("missing -p TEXT");
+
+    EngineOptions eo;
+    eo.n_threads = a.int_or("--threads", 0);
+    eo.n_ctx = a.int_or("--ctx", 0);
+    eo.n_batch = a.int_or("--batch", 512);
+    auto engine = Engine::load(a.positionals()[0], eo);
+    const Tokenizer& tok = engine->tokenizer();
+
+    std::string text = *prompt;
+    bool parse_special = true;
+    if (!a.flag("--raw")) {
+        const ChatFamily family = detect_chat_family(engine->file().get_string("tokenizer.chat_template"));
+        std::vector<ChatMessage> msgs;
+        if (const auto sys = a.value("--system")) msgs.push_back({"system", *sys});
+        msgs.push_back({"user", *prompt});
+        text = format_chat(family, msgs, true);
+    }
+    const std::vector<int32_t> prompt_tokens = tok.encode(text, true, parse_special);
+    if (static_cast<int>(prompt_tokens.size()) >= engine->n_ctx())
+        throw Error("the prompt has " + std::to_string(prompt_tokens.size()) + " tokens but the context holds " +
+                    std::to_string(engine->n_ctx()) + " (raise --ctx)");
+
+    GenerateOptions go;
+    go.n_predict = a.int_or("--n-predict", -1);
+    go.ignore_eog = a.flag("--ignore-eos");
+    auto& s = go.sampling;
+    s.temperature = static_cast<float>(a.float_or("--temperature", s.temperature));
+    s.top_k = a.int_or("--top-k", s.top_k);
+    s.top_p = static_cast<float>(a.float_or("--top-p", s.top_p));
+    s.min_p = static_cast<float>(a.float_or("--min-p", s.min_p));
+    s.typical_p = static_cast<float>(a.float_or("--typical-p", s.typical_p));
+    s.repeat_penalty = static_cast<float>(a.float_or("--repeat-penalty", s.repeat_penalty));
+    s.repeat_last_n = a.int_or("--repeat-last-n", s.repeat_last_n);
+    s.presence_penalty = static_cast<float>(a.float_or("--presence-penalty", s.presence_penalty));
+    s.frequency_penalty = static_cast<float>(a.float_or("--frequency-penalty", s.frequency_penalty));
+    s.seed = static_cast<uint64_t>(a.int64_or("--seed", static_cast<int64_t>(s.seed)));
+    if (const auto stop = a.value("--stop")) go.stop.push_back(*stop);
+
+    const bool json = a.flag("--json");
+    const int seq = engine->new_sequence();
+    const GenerateResult r = generate(*engine, seq, prompt_tokens, go, [&](std::string_view piece) {
+        if (!json) {
+            std::fwrite(piece.data(), 1, piece.size(), stdout);
+            std::fflush(stdout);
+        }
+        return true;
+    });
+    if (json) {
+        nlohmann::json j;
+        j["prompt_tokens"] = prompt_tokens;
+        j["tokens"] = r.tokens;
+        j["text"] = r.text;
+        j["done_reason"] = r.done_reason;
+        j["prompt_eval_duration_ns"] = r.prompt_ns;
+        j["eval_duration_ns"] = r.generate_ns;
+        std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    } else {
+        std::printf("\n");
+        const double pp = r.prompt_ns > 0 ? 1e9 * r.prompt_tokens / static_cast<double>(r.prompt_ns) : 0.0;
+        const double tg = r.generate_ns > 0 ? 1e9 * static_cast<double>(r.tokens.size()) / static_cast<double>(r.generate_ns) : 0.0;
+        std::fprintf(stderr, "\n[%d prompt tokens at %.1f tok/s, %zu generated at %.1f tok/s, %s]\n", r.prompt_tokens,
+                     pp, r.tokens.size(), tg, r.done_reason.c_str());
+    }
+    return 0;
+}
+
+}  // namespace snug::cli

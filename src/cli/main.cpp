@@ -1,0 +1,58 @@
+// cli/main.cpp: the `snug` binary: dispatches to a subcommand and turns snug::Error into a one-line message.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include "base/error.h"
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* USAGE = R"(snug — run GGUF language models locally
+
+usage: snug <command> [options]
+
+commands:
+  run MODEL.gguf -p TEXT [-n N] [--ctx N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]
+      [--repeat-penalty R] [--seed S] [--threads N] [--system TEXT] [--raw] [--json]
+                                   generate text (a chat turn unless --raw)
+  tokenize MODEL.gguf --text TEXT [--no-special] [--json]
+                                   token ids of TEXT (a vocab-only GGUF is enough)
+  logits MODEL.gguf --text-file F [--top K] [--n-tokens N] --json
+                                   teacher-forced top-K logits and log-sum-exp per position
+  perplexity MODEL.gguf FILE [--ctx N] [--threads N] [--json]
+                                   perplexity as llama.cpp's tool computes it
+  inspect MODEL.gguf               architecture, hyperparameters, tokenizer, tensors
+  help                             this text
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::strcmp(argv[1], "help") == 0 || std::strcmp(argv[1], "--help") == 0 ||
+        std::strcmp(argv[1], "-h") == 0) {
+        std::fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string cmd = argv[1];
+    const snug::cli::Argv args(argv + 2, argv + argc);
+    try {
+        if (cmd == "run") return snug::cli::cmd_run(args);
+        if (cmd == "tokenize") return snug::cli::cmd_tokenize(args);
+        if (cmd == "logits") return snug::cli::cmd_logits(args);
+        if (cmd == "perplexity") return snug::cli::cmd_perplexity(args);
+        if (cmd == "inspect") return snug::cli::cmd_inspect(args);
+        std::fprintf(stderr, "snug: unknown command '%s' (see 'snug help')\n", cmd.c_str());
+        return 2;
+    } catch (const snug::Error& e) {
+        std::fprintf(stderr, "snug %s: error: %s\n", cmd.c_str(), e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "snug %s: error: out of memory\n", cmd.c_str());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "snug %s: error: %s\n", cmd.c_str(), e.what());
+        return 1;
+    }
+}

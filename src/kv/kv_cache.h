@@ -1,0 +1,71 @@
+// kv/kv_cache.h: paged KV cache for all layers. Layers with the same attention window form a group with its own
+// block pool and per-sequence block tables; a sliding-window group frees the blocks its window can no longer see.
+// The model sees only KvLayer views and SeqSlice block tables (ops/ops.h).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "base/dtype.h"
+#include "kv/block_pool.h"
+#include "ops/ops.h"
+
+namespace snug {
+
+struct KvLayerSpec {
+    int n_kv_heads = 0;
+    int head_dim = 0;
+    int window = 0;  // 0: full attention; else sliding window of this many positions
+};
+
+struct KvCacheConfig {
+    std::vector<KvLayerSpec> layers;
+    DType dtype = DType::F32;
+    int block_size = 32;   // positions per block
+    int max_positions = 0; // per sequence: the context size
+    int max_sequences = 1;
+};
+
+class KvCache {
+public:
+    explicit KvCache(KvCacheConfig cfg);
+
+    int add_sequence();            // returns a sequence id
+    void remove_sequence(int seq); // frees its blocks
+    void clear_sequence(int seq);  // frees its blocks, keeps the id
+
+    // Makes slots for positions [first_pos, end_pos) of seq; in sliding-window groups, first frees the blocks that
+    // no query at >= first_pos can see. Throws snug::Error when end_pos exceeds the context size; returns false
+    // (changing nothing visible) when the pool is exhausted.
+    bool prepare(int seq, int32_t first_pos, int32_t end_pos);
+
+    KvLayer layer(int il) const;
+    SeqSlice slice(int seq, int il, int begin, int end) const;
+
+    const KvCacheConfig& config() const { return cfg_; }
+    size_t bytes_allocated() const;  // storage created so far, all groups
+    size_t bytes_in_use() const;     // blocks currently held by sequences
+    int64_t blocks_in_use(int group) const { return groups_[static_cast<size_t>(group)].pool->n_in_use(); }
+    int n_groups() const { return static_cast<int>(groups_.size()); }
+
+private:
+    struct Group {
+        int window = 0;
+        std::unique_ptr<BlockPool> pool;
+        std::vector<int> layers;
+        size_t bytes_per_block = 0;
+    };
+    struct Sequence {
+        bool live = false;
+        std::vector<std::vector<int32_t>> tables;  // [group][logical block] -> physical block or -1
+    };
+    void release_from(int seq, int group, size_t first_block);
+
+    KvCacheConfig cfg_;
+    std::vector<Group> groups_;
+    std::vector<int> layer_group_;  // [n_layers]
+    std::vector<int> layer_index_;  // index of a layer inside its group
+    std::vector<Sequence> seqs_;
+};
+
+}  // namespace snug

@@ -1,0 +1,164 @@
+// sampling/sampler.cpp: the penalty history, the chain driver and the draw. The filters are in candidates.cpp.
+#include "sampling/sampler.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+
+#include "base/error.h"
+
+namespace snug {
+namespace {
+
+uint64_t resolve_seed(uint64_t seed) {
+    if (seed != SamplingParams::SEED_RANDOM) return seed;
+    std::random_device device;  // only for picking a seed; the stream itself always comes from Rng
+    const uint64_t drawn = (static_cast<uint64_t>(device()) << 32) ^ device();
+    // SEED_RANDOM itself would read as "random" if the caller reported and reused it; a different fixed value keeps
+    // the reported seed reproducible.
+    return drawn == SamplingParams::SEED_RANDOM ? 0 : drawn;
+}
+
+// A NaN logit would break the strict ordering std::sort relies on; treat it as "never pick".
+float sanitize(float logit) { return std::isnan(logit) ? -std::numeric_limits<float>::infinity() : logit; }
+
+}  // namespace
+
+Sampler::Sampler(const SamplingParams& p, int32_t n_vocab) : params_(p), n_vocab_(n_vocab), seed_(resolve_seed(p.seed)) {
+    params_.validate();
+    if (n_vocab <= 0) throw Error("sampler n_vocab must be > 0, got " + std::to_string(n_vocab));
+    rng_.reseed(seed_);
+    const bool any_penalty =
+        p.repeat_penalty != 1.0f || p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f;
+    track_history_ = any_penalty && p.repeat_last_n != 0;
+    const auto n = static_cast<size_t>(n_vocab);
+    cands_.resize(is_greedy() ? 1 : n);
+    if (track_history_) {
+        counts_.assign(n, 0);
+        distinct_pos_.assign(n, 0);
+        distinct_.reserve(p.repeat_last_n > 0 ? static_cast<size_t>(p.repeat_last_n) : 1024);
+        window_.reserve(p.repeat_last_n > 0 ? static_cast<size_t>(p.repeat_last_n) : 1024);
+    }
+}
+
+void Sampler::check_logits(std::span<const float> logits) const {
+    if (logits.size() != static_cast<size_t>(n_vocab_)) {
+        throw Error("logits has " + std::to_string(logits.size()) + " entries but the sampler's n_vocab is " +
+                    std::to_string(n_vocab_));
+    }
+}
+
+// ref: llama.cpp llama_sampler_penalties_apply. Dividing a negative logit would raise it, hence the multiply.
+float Sampler::penalize(float logit, int32_t count) const {
+    logit = logit <= 0.0f ? logit * params_.repeat_penalty : logit / params_.repeat_penalty;
+    return logit - static_cast<float>(count) * params_.frequency_penalty - params_.presence_penalty;
+}
+
+void Sampler::apply_penalties(std::span<float> logits) const {
+    check_logits(logits);
+    for (int32_t t : distinct_) logits[static_cast<size_t>(t)] = penalize(logits[static_cast<size_t>(t)], counts_[static_cast<size_t>(t)]);
+}
+
+// One pass, no copy and no sort: the strict > keeps the lowest id among equal maxima.
+int32_t Sampler::argmax_penalized(std::span<const float> logits) const {
+    int32_t best = 0;
+    float best_logit = -std::numeric_limits<float>::infinity();
+    for (size_t i = 0; i < logits.size(); ++i) {
+        float v = logits[i];
+        if (track_history_ && counts_[i] > 0) v = penalize(v, counts_[i]);
+        if (v > best_logit) {
+            best_logit = v;
+            best = static_cast<int32_t>(i);
+        }
+    }
+    return best;
+}
+
+CandidateList Sampler::run_chain(std::span<const float> logits) {
+    CandidateList c{cands_.data(), cands_.size(), 0};
+    for (size_t i = 0; i < logits.size(); ++i) cands_[i] = {static_cast<int32_t>(i), sanitize(logits[i]), 0.0f};
+    for (int32_t t : distinct_) {
+        Candidate& x = cands_[static_cast<size_t>(t)];
+        x.logit = penalize(x.logit, counts_[static_cast<size_t>(t)]);
+    }
+    apply_top_k(c, params_.top_k);
+    apply_typical_p(c, params_.typical_p);
+    apply_top_p(c, params_.top_p);
+    apply_min_p(c, params_.min_p);
+    apply_temperature(c, params_.temperature);
+    softmax(c);
+    return c;
+}
+
+std::span<const Candidate> Sampler::distribution(std::span<const float> logits) {
+    check_logits(logits);
+    if (is_greedy()) {
+        const int32_t best = argmax_penalized(logits);
+        float logit = logits[static_cast<size_t>(best)];
+        if (track_history_ && counts_[static_cast<size_t>(best)] > 0) logit = penalize(logit, counts_[static_cast<size_t>(best)]);
+        cands_[0] = {best, logit, 1.0f};
+        return {cands_.data(), 1};
+    }
+    const CandidateList c = run_chain(logits);
+    return {c.data, c.n};
+}
+
+int32_t Sampler::sample(std::span<const float> logits) {
+    check_logits(logits);
+    int32_t token;
+    if (is_greedy()) {
+        token = argmax_penalized(logits);
+    } else {
+        const CandidateList c = run_chain(logits);
+        token = pick_by_probability(c, rng_.next_double());
+    }
+    accept(token);
+    return token;
+}
+
+void Sampler::add_count(int32_t token) {
+    const auto t = static_cast<size_t>(token);
+    if (counts_[t]++ == 0) {
+        distinct_pos_[t] = static_cast<int32_t>(distinct_.size());
+        distinct_.push_back(token);
+    }
+}
+
+// Swap-remove keeps distinct_ dense in O(1).
+void Sampler::remove_count(int32_t token) {
+    const auto t = static_cast<size_t>(token);
+    if (--counts_[t] > 0) return;
+    const auto pos = static_cast<size_t>(distinct_pos_[t]);
+    const int32_t moved = distinct_.back();
+    distinct_[pos] = moved;
+    distinct_pos_[static_cast<size_t>(moved)] = static_cast<int32_t>(pos);
+    distinct_.pop_back();
+}
+
+void Sampler::accept(int32_t token) {
+    if (token < 0 || token >= n_vocab_) {
+        throw Error("token id " + std::to_string(token) + " is outside the vocabulary [0, " + std::to_string(n_vocab_) + ")");
+    }
+    if (!track_history_) return;
+    const bool ring_full = params_.repeat_last_n > 0 && window_.size() == static_cast<size_t>(params_.repeat_last_n);
+    if (ring_full) {
+        const int32_t evicted = window_[window_head_];
+        window_[window_head_] = token;
+        window_head_ = (window_head_ + 1) % window_.size();
+        remove_count(evicted);
+    } else {
+        window_.push_back(token);
+    }
+    add_count(token);
+}
+
+void Sampler::reset() {
+    for (int32_t t : distinct_) counts_[static_cast<size_t>(t)] = 0;
+    distinct_.clear();
+    window_.clear();
+    window_head_ = 0;
+    rng_.reseed(seed_);
+}
+
+}  // namespace snug
