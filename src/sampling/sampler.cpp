@@ -25,12 +25,12 @@ float sanitize(float logit) { return std::isnan(logit) ? -std::numeric_limits<fl
 
 }  // namespace
 
-Sampler::Sampler(const SamplingParams& p, int32_t n_vocab) : params_(p), n_vocab_(n_vocab), seed_(resolve_seed(p.seed)) {
+Sampler::Sampler(const SamplingParams& p, int32_t n_vocab)
+    : params_(p), n_vocab_(n_vocab), seed_(resolve_seed(p.seed)) {
     params_.validate();
     if (n_vocab <= 0) throw Error("sampler n_vocab must be > 0, got " + std::to_string(n_vocab));
     rng_.reseed(seed_);
-    const bool any_penalty =
-        p.repeat_penalty != 1.0f || p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f;
+    const bool any_penalty = p.repeat_penalty != 1.0f || p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f;
     track_history_ = any_penalty && p.repeat_last_n != 0;
     const auto n = static_cast<size_t>(n_vocab);
     cands_.resize(is_greedy() ? 1 : n);
@@ -57,7 +57,10 @@ float Sampler::penalize(float logit, int32_t count) const {
 
 void Sampler::apply_penalties(std::span<float> logits) const {
     check_logits(logits);
-    for (int32_t t : distinct_) logits[static_cast<size_t>(t)] = penalize(logits[static_cast<size_t>(t)], counts_[static_cast<size_t>(t)]);
+    for (int32_t t : distinct_) {
+        const auto i = static_cast<size_t>(t);
+        logits[i] = penalize(logits[i], counts_[i]);
+    }
 }
 
 // One pass, no copy and no sort: the strict > keeps the lowest id among equal maxima.
@@ -95,8 +98,8 @@ std::span<const Candidate> Sampler::distribution(std::span<const float> logits) 
     check_logits(logits);
     if (is_greedy()) {
         const int32_t best = argmax_penalized(logits);
-        float logit = logits[static_cast<size_t>(best)];
-        if (track_history_ && counts_[static_cast<size_t>(best)] > 0) logit = penalize(logit, counts_[static_cast<size_t>(best)]);
+        const auto i = static_cast<size_t>(best);
+        const float logit = track_history_ && counts_[i] > 0 ? penalize(logits[i], counts_[i]) : logits[i];
         cands_[0] = {best, logit, 1.0f};
         return {cands_.data(), 1};
     }
@@ -138,7 +141,8 @@ void Sampler::remove_count(int32_t token) {
 
 void Sampler::accept(int32_t token) {
     if (token < 0 || token >= n_vocab_) {
-        throw Error("token id " + std::to_string(token) + " is outside the vocabulary [0, " + std::to_string(n_vocab_) + ")");
+        const std::string vocab = "[0, " + std::to_string(n_vocab_) + ")";
+        throw Error("token id " + std::to_string(token) + " is outside the vocabulary " + vocab);
     }
     if (!track_history_) return;
     const bool ring_full = params_.repeat_last_n > 0 && window_.size() == static_cast<size_t>(params_.repeat_last_n);

@@ -32,7 +32,8 @@ void SamplingParams::validate() const {
     check_unit_interval("top_p", top_p);
     check_unit_interval("min_p", min_p);
     check_unit_interval("typical_p", typical_p);
-    if (!(repeat_penalty > 0.0f) || !std::isfinite(repeat_penalty)) fail("repeat_penalty", "finite and > 0", repeat_penalty);
+    if (!(repeat_penalty > 0.0f && std::isfinite(repeat_penalty)))
+        fail("repeat_penalty", "finite and > 0", repeat_penalty);
     if (repeat_last_n < -1) fail("repeat_last_n", ">= -1 (0 disables, -1 = whole context)", repeat_last_n);
     check_finite("presence_penalty", presence_penalty);
     check_finite("frequency_penalty", frequency_penalty);

@@ -130,14 +130,14 @@ TEST(SamplingFilters, TopPRenormalizesAfterTopK) {
 
 TEST(SamplingFilters, TemperatureRescalesAfterMinP) {
     SamplingParams p = plain();
-    p.min_p = 0.2f;       // as in MinP: {0, 1, 3, 4}, judged on the untempered probabilities
+    p.min_p = 0.2f;        // as in MinP: {0, 1, 3, 4}, judged on the untempered probabilities
     p.temperature = 2.0f;  // then p ~ sqrt(p): 0.31623, 0.63246, 0.38730, 0.54772; sum 1.88371
-    expect_chain(p, FIVE, {{0, 0.31623 / 1.88371}, {1, 0.63246 / 1.88371}, {3, 0.38730 / 1.88371},
-                           {4, 0.54772 / 1.88371}});
+    expect_chain(p, FIVE,
+                 {{0, 0.31623 / 1.88371}, {1, 0.63246 / 1.88371}, {3, 0.38730 / 1.88371}, {4, 0.54772 / 1.88371}});
     p.min_p = 0.0f;
     p.temperature = 0.5f;  // p ~ p^2: 0.01, 0.16, 0.0025, 0.0225, 0.09; sum 0.285
-    expect_chain(p, FIVE, {{0, 0.01 / 0.285}, {1, 0.16 / 0.285}, {2, 0.0025 / 0.285}, {3, 0.0225 / 0.285},
-                           {4, 0.09 / 0.285}});
+    expect_chain(p, FIVE,
+                 {{0, 0.01 / 0.285}, {1, 0.16 / 0.285}, {2, 0.0025 / 0.285}, {3, 0.0225 / 0.285}, {4, 0.09 / 0.285}});
 }
 
 TEST(SamplingFilters, NegativeInfinityIsNeverDrawn) {
@@ -149,7 +149,7 @@ TEST(SamplingFilters, NegativeInfinityIsNeverDrawn) {
 TEST(SamplingFilters, LargeVocabularyTopPMatchesFullSort) {
     constexpr int32_t N_VOCAB = 50000;
     std::vector<float> logits(N_VOCAB);
-    for (int32_t i = 0; i < N_VOCAB; ++i) logits[static_cast<size_t>(i)] = static_cast<float>((i * 7919) % 1000) / 100.0f;
+    for (size_t i = 0; i < logits.size(); ++i) logits[i] = static_cast<float>((i * 7919) % 1000) / 100.0f;
     SamplingParams p = plain();
     p.top_p = 0.95f;
     Sampler sampler(p, N_VOCAB);
@@ -157,9 +157,9 @@ TEST(SamplingFilters, LargeVocabularyTopPMatchesFullSort) {
 
     std::vector<Candidate> all;
     double z = 0.0;
-    for (int32_t i = 0; i < N_VOCAB; ++i) z += std::exp(static_cast<double>(logits[static_cast<size_t>(i)]));
-    for (int32_t i = 0; i < N_VOCAB; ++i) {
-        all.push_back({i, logits[static_cast<size_t>(i)], static_cast<float>(std::exp(logits[static_cast<size_t>(i)]) / z)});
+    for (float l : logits) z += std::exp(static_cast<double>(l));
+    for (size_t i = 0; i < logits.size(); ++i) {
+        all.push_back({static_cast<int32_t>(i), logits[i], static_cast<float>(std::exp(logits[i]) / z)});
     }
     std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
         return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);

@@ -103,7 +103,9 @@ TEST(SamplingPenalties, IncrementalCountsMatchRecount) {
             sampler.apply_penalties(logits);
             const size_t window = last_n < 0 ? history.size() : std::min(history.size(), static_cast<size_t>(last_n));
             std::vector<float> expected(N_VOCAB, 0.0f);
-            for (size_t i = history.size() - window; i < history.size(); ++i) expected[static_cast<size_t>(history[i])] -= 1.0f;
+            for (size_t i = history.size() - window; i < history.size(); ++i) {
+                expected[static_cast<size_t>(history[i])] -= 1.0f;
+            }
             ASSERT_EQ(logits, expected) << "last_n " << last_n << " step " << step;
         }
     }

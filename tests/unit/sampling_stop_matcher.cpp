@@ -116,9 +116,9 @@ TEST(StopMatcher, HoldsIncompleteUtf8) {
 
 TEST(StopMatcher, MultiByteStopString) {
     StopMatcher m({"\xE3\x80\x8D"});  // U+300D 」
-    const Fed f = feed_all(m, {"\xE3\x80\x8C" "hi\xE3", "\x80", "\x8D tail"});
-    EXPECT_EQ(f.text, "\xE3\x80\x8C" "hi");
-    EXPECT_EQ(f.emits[0], "\xE3\x80\x8C" "hi");
+    const Fed f = feed_all(m, {"\xE3\x80\x8Chi\xE3", "\x80", "\x8D tail"});
+    EXPECT_EQ(f.text, "\xE3\x80\x8Chi");
+    EXPECT_EQ(f.emits[0], "\xE3\x80\x8Chi");
     EXPECT_TRUE(f.stopped);
 }
 

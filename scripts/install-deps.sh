@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything snug needs to build and test on Debian 12 (bookworm) or newer. Idempotent.
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ pkg-config ccache            # build
+  nlohmann-json3-dev libpcre2-dev                    # JSON, pre-tokenizer regexes
+  libgtest-dev libgmock-dev libbenchmark-dev         # tests and micro-benchmarks
+  clang libclang-rt-14-dev                           # libFuzzer target and sanitizer runtimes
+  python3 python3-numpy                              # ../shared/tools/synth_gguf.py for benchmark models
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,76 @@
+// tests/unit/kv_cache_test.cpp: paged KV cache — blocks taken as sequences grow, sliding-window groups free what
+// their window cannot see, exhaustion and context overflow reported, blocks reused after release.
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "kv/kv_cache.h"
+
+namespace snug {
+namespace {
+
+KvCacheConfig config(std::vector<int> windows, int ctx = 256, int seqs = 2) {
+    KvCacheConfig c;
+    for (int w : windows) c.layers.push_back(KvLayerSpec{2, 8, w});
+    c.block_size = 16;
+    c.max_positions = ctx;
+    c.max_sequences = seqs;
+    return c;
+}
+
+TEST(KvCache, AllocatesBlocksOnlyAsTheSequenceGrows) {
+    KvCache kv(config({0, 0}));
+    EXPECT_EQ(kv.bytes_allocated(), 0u);
+    const int s = kv.add_sequence();
+    ASSERT_TRUE(kv.prepare(s, 0, 1));
+    EXPECT_EQ(kv.blocks_in_use(0), 1);
+    ASSERT_TRUE(kv.prepare(s, 1, 16));
+    EXPECT_EQ(kv.blocks_in_use(0), 1);
+    ASSERT_TRUE(kv.prepare(s, 16, 17));
+    EXPECT_EQ(kv.blocks_in_use(0), 2);
+    // 2 layers x (K + V) x 16 positions x 2 heads x 8 dims x 4 bytes per block
+    EXPECT_EQ(kv.bytes_in_use(), 2u * 2 * 2 * 16 * 2 * 8 * 4);
+    const SeqSlice sl = kv.slice(s, 1, 0, 1);
+    EXPECT_EQ(sl.n_blocks, 2);
+    EXPECT_NE(sl.block_table[0], sl.block_table[1]);
+}
+
+TEST(KvCache, SlidingWindowGroupFreesInvisibleBlocks) {
+    KvCache kv(config({32, 0}));  // layer 0 slides over 32 positions, layer 1 is global
+    ASSERT_EQ(kv.n_groups(), 2);
+    const int s = kv.add_sequence();
+    ASSERT_TRUE(kv.prepare(s, 0, 100));  // 7 blocks in both groups
+    EXPECT_EQ(kv.blocks_in_use(0), 7);
+    EXPECT_EQ(kv.blocks_in_use(1), 7);
+    // A query at 100 sees keys 69..100: blocks 0..3 (positions 0..63) are dead, block 4 (64..79) still visible.
+    ASSERT_TRUE(kv.prepare(s, 100, 101));
+    EXPECT_EQ(kv.blocks_in_use(0), 3);
+    EXPECT_EQ(kv.blocks_in_use(1), 7);
+    const SeqSlice sl = kv.slice(s, 0, 0, 1);
+    EXPECT_EQ(sl.block_table[3], -1);
+    EXPECT_GE(sl.block_table[4], 0);
+}
+
+TEST(KvCache, ContextOverflowIsAnError) {
+    KvCache kv(config({0}, 64));
+    const int s = kv.add_sequence();
+    EXPECT_THROW(kv.prepare(s, 0, 65), Error);
+    EXPECT_TRUE(kv.prepare(s, 0, 64));
+}
+
+TEST(KvCache, ReleasedBlocksAreReusedAndPoolIsBounded) {
+    KvCache kv(config({0}, 64, 2));  // at most 4 blocks per sequence, 8 in all
+    const int a = kv.add_sequence();
+    const int b = kv.add_sequence();
+    ASSERT_TRUE(kv.prepare(a, 0, 64));
+    ASSERT_TRUE(kv.prepare(b, 0, 64));
+    EXPECT_EQ(kv.blocks_in_use(0), 8);
+    const size_t bytes = kv.bytes_allocated();
+    kv.clear_sequence(a);
+    EXPECT_EQ(kv.blocks_in_use(0), 4);
+    ASSERT_TRUE(kv.prepare(a, 0, 40));
+    EXPECT_EQ(kv.bytes_allocated(), bytes) << "freed blocks must be reused, not new ones allocated";
+    EXPECT_THROW(kv.add_sequence(), Error);
+}
+
+}  // namespace
+}  // namespace snug
