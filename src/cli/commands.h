@@ -12,6 +12,7 @@ int cmd_tokenize(const Argv& args);
 int cmd_logits(const Argv& args);
 int cmd_perplexity(const Argv& args);
 int cmd_inspect(const Argv& args);
+int cmd_bench(const Argv& args);
 
 std::string read_text_file(const std::string& path);  // throws snug::Error naming the path
 

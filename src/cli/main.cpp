@@ -23,7 +23,9 @@ commands:
                                    teacher-forced top-K logits and log-sum-exp per position
   perplexity MODEL.gguf FILE [--ctx N] [--threads N] [--json]
                                    perplexity as llama.cpp's tool computes it
-  inspect MODEL.gguf               architecture, hyperparameters, tokenizer, tensors
+  inspect MODEL.gguf [--tensors]   architecture, hyperparameters, tokenizer, tensors
+  bench MODEL.gguf [-p 512] [-n 128] [-t 1,2] [-r 3] [--json]
+                                   prompt-processing and generation speed, like llama-bench
   help                             this text
 )";
 
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
         if (cmd == "logits") return snug::cli::cmd_logits(args);
         if (cmd == "perplexity") return snug::cli::cmd_perplexity(args);
         if (cmd == "inspect") return snug::cli::cmd_inspect(args);
+        if (cmd == "bench") return snug::cli::cmd_bench(args);
         std::fprintf(stderr, "snug: unknown command '%s' (see 'snug help')\n", cmd.c_str());
         return 2;
     } catch (const snug::Error& e) {

@@ -1,5 +1,7 @@
 // gguf/gguf.h: GGUF v2/v3 reader over a memory map. Validates every count, length, offset and shape against the
 // file before use; a malformed file throws snug::Error naming the field and the problem. Knows nothing of models.
+// Limits beyond the spec's: 1-4 positive dimensions, keys and tensor names of 1-65535 bytes, arrays nested at most
+// MAX_ARRAY_DEPTH deep, 2^24 array elements per file, tensors in the data section and not sharing bytes.
 #pragma once
 #include <cstddef>
 #include <cstdint>

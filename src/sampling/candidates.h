@@ -14,23 +14,25 @@ struct Candidate {
     float p;  // probability; valid after softmax() until the logits change
 };
 
-// A view over a caller-owned buffer. data[0, n) are the live candidates. data[0, n_sorted) are the n_sorted highest
+// A view over caller-owned buffers. data[0, n) are the live candidates. data[0, n_sorted) are the n_sorted highest
 // logits in descending order (ascending id on ties); filters keep that invariant so later ones reuse the sorting.
-// Ties always break by id, so every order here is unique and the same under any standard library.
+// Ties always break by id and filters keep survivors in their previous order, so the list's order never depends on
+// how the standard library implements nth_element: a seed draws the same token under any library.
 struct CandidateList {
     Candidate* data = nullptr;
     size_t n = 0;
     size_t n_sorted = 0;
+    Candidate* scratch = nullptr;  // [>= n] work space of apply_top_p and apply_typical_p; unused by the others
 
     std::span<Candidate> live() const { return {data, n}; }
 };
 
-// Makes n_sorted >= min(k, n) with a partial sort of the unsorted tail; O(n) plus O(k log k).
-void sort_by_logit(CandidateList& c, size_t k);
+// Fills out[0, k) with the k highest logits ([n]) as candidates, sorted, without building the other n - k: a heap of
+// k is one comparison per logit for most of them. Precondition: 0 < k <= n and no logit is NaN.
+void select_top_k(std::span<const float> logits, size_t k, Candidate* out);
 
-// Fills p with softmax(logit) over the live candidates and returns log(sum(exp(logit))), so -log p = result - logit.
-// All logits at -inf give a uniform distribution rather than NaNs.
-double softmax(CandidateList& c);
+// Fills p with softmax(logit) over the live candidates. All logits at -inf give a uniform distribution, not NaNs.
+void softmax(CandidateList& c);
 
 void apply_top_k(CandidateList& c, int32_t k);      // keeps the k highest logits; k <= 0 disables
 void apply_typical_p(CandidateList& c, float p);    // locally typical sampling; p >= 1 disables

@@ -1,6 +1,7 @@
 // sampling/sampler.cpp: the penalty history, the chain driver and the draw. The filters are in candidates.cpp.
 #include "sampling/sampler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -23,6 +24,10 @@ uint64_t resolve_seed(uint64_t seed) {
 // A NaN logit would break the strict ordering std::sort relies on; treat it as "never pick".
 float sanitize(float logit) { return std::isnan(logit) ? -std::numeric_limits<float>::infinity() : logit; }
 
+// For a small k, select_top_k scans the logits with a heap and never builds the full candidate list (which alone
+// writes 3 MiB at n_vocab = 262144); for a large one, nth_element over the full list is cheaper.
+bool uses_heap_top_k(int32_t top_k, size_t n_vocab) { return top_k > 0 && static_cast<size_t>(top_k) * 16 <= n_vocab; }
+
 }  // namespace
 
 Sampler::Sampler(const SamplingParams& p, int32_t n_vocab)
@@ -33,12 +38,15 @@ Sampler::Sampler(const SamplingParams& p, int32_t n_vocab)
     const bool any_penalty = p.repeat_penalty != 1.0f || p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f;
     track_history_ = any_penalty && p.repeat_last_n != 0;
     const auto n = static_cast<size_t>(n_vocab);
-    cands_.resize(is_greedy() ? 1 : n);
+    logits_.resize(n);
+    cands_.resize(is_greedy() ? 1 : uses_heap_top_k(p.top_k, n) ? static_cast<size_t>(p.top_k) : n);
+    if (!is_greedy() && (p.top_p < 1.0f || p.typical_p < 1.0f)) scratch_.resize(cands_.size());
     if (track_history_) {
         counts_.assign(n, 0);
         distinct_pos_.assign(n, 0);
-        distinct_.reserve(p.repeat_last_n > 0 ? static_cast<size_t>(p.repeat_last_n) : 1024);
-        window_.reserve(p.repeat_last_n > 0 ? static_cast<size_t>(p.repeat_last_n) : 1024);
+        const size_t expected = p.repeat_last_n > 0 ? static_cast<size_t>(p.repeat_last_n) : 1024;
+        distinct_.reserve(expected);
+        window_.reserve(expected);
     }
 }
 
@@ -63,29 +71,34 @@ void Sampler::apply_penalties(std::span<float> logits) const {
     }
 }
 
-// One pass, no copy and no sort: the strict > keeps the lowest id among equal maxima.
-int32_t Sampler::argmax_penalized(std::span<const float> logits) const {
-    int32_t best = 0;
-    float best_logit = -std::numeric_limits<float>::infinity();
-    for (size_t i = 0; i < logits.size(); ++i) {
-        float v = logits[i];
-        if (track_history_ && counts_[i] > 0) v = penalize(v, counts_[i]);
-        if (v > best_logit) {
-            best_logit = v;
-            best = static_cast<int32_t>(i);
-        }
+void Sampler::load_logits(std::span<const float> logits) {
+    for (size_t i = 0; i < logits.size(); ++i) logits_[i] = sanitize(logits[i]);
+    for (int32_t t : distinct_) {
+        const auto i = static_cast<size_t>(t);
+        logits_[i] = penalize(logits_[i], counts_[i]);
     }
-    return best;
+}
+
+// The strict > keeps the lowest id among equal maxima.
+int32_t Sampler::argmax() const {
+    size_t best = 0;
+    for (size_t i = 1; i < logits_.size(); ++i) {
+        if (logits_[i] > logits_[best]) best = i;
+    }
+    return static_cast<int32_t>(best);
 }
 
 CandidateList Sampler::run_chain(std::span<const float> logits) {
-    CandidateList c{cands_.data(), cands_.size(), 0};
-    for (size_t i = 0; i < logits.size(); ++i) cands_[i] = {static_cast<int32_t>(i), sanitize(logits[i]), 0.0f};
-    for (int32_t t : distinct_) {
-        Candidate& x = cands_[static_cast<size_t>(t)];
-        x.logit = penalize(x.logit, counts_[static_cast<size_t>(t)]);
+    load_logits(logits);
+    CandidateList c{cands_.data(), 0, 0, scratch_.data()};
+    if (uses_heap_top_k(params_.top_k, logits_.size())) {
+        c.n = c.n_sorted = static_cast<size_t>(params_.top_k);
+        select_top_k(logits_, c.n, c.data);
+    } else {
+        c.n = logits_.size();
+        for (size_t i = 0; i < c.n; ++i) c.data[i] = {static_cast<int32_t>(i), logits_[i], 0.0f};
+        apply_top_k(c, params_.top_k);
     }
-    apply_top_k(c, params_.top_k);
     apply_typical_p(c, params_.typical_p);
     apply_top_p(c, params_.top_p);
     apply_min_p(c, params_.min_p);
@@ -97,10 +110,9 @@ CandidateList Sampler::run_chain(std::span<const float> logits) {
 std::span<const Candidate> Sampler::distribution(std::span<const float> logits) {
     check_logits(logits);
     if (is_greedy()) {
-        const int32_t best = argmax_penalized(logits);
-        const auto i = static_cast<size_t>(best);
-        const float logit = track_history_ && counts_[i] > 0 ? penalize(logits[i], counts_[i]) : logits[i];
-        cands_[0] = {best, logit, 1.0f};
+        load_logits(logits);
+        const int32_t best = argmax();
+        cands_[0] = {best, logits_[static_cast<size_t>(best)], 1.0f};
         return {cands_.data(), 1};
     }
     const CandidateList c = run_chain(logits);
@@ -111,7 +123,8 @@ int32_t Sampler::sample(std::span<const float> logits) {
     check_logits(logits);
     int32_t token;
     if (is_greedy()) {
-        token = argmax_penalized(logits);
+        load_logits(logits);
+        token = argmax();
     } else {
         const CandidateList c = run_chain(logits);
         token = pick_by_probability(c, rng_.next_double());

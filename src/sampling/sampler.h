@@ -62,7 +62,8 @@ private:
     bool is_greedy() const { return params_.temperature <= 0.0f; }
     void check_logits(std::span<const float> logits) const;
     float penalize(float logit, int32_t count) const;
-    int32_t argmax_penalized(std::span<const float> logits) const;
+    void load_logits(std::span<const float> logits);
+    int32_t argmax() const;
     CandidateList run_chain(std::span<const float> logits);
     void add_count(int32_t token);
     void remove_count(int32_t token);
@@ -71,12 +72,14 @@ private:
     int32_t n_vocab_;
     uint64_t seed_;
     Rng rng_;
-    bool track_history_;             // false when no penalty can change a logit
-    std::vector<Candidate> cands_;   // [n_vocab] working list of the chain ([1] when greedy)
-    std::vector<int32_t> window_;    // ring of the last repeat_last_n tokens; a growing list when repeat_last_n = -1
-    size_t window_head_ = 0;         // oldest entry of a full ring
-    std::vector<int32_t> counts_;    // [n_vocab] occurrences of each token in window_
-    std::vector<int32_t> distinct_;  // tokens with counts_ > 0, unordered: penalties touch only these
+    bool track_history_;              // false when no penalty can change a logit
+    std::vector<float> logits_;       // [n_vocab] this step's logits, NaN-free and penalized
+    std::vector<Candidate> cands_;    // [n_vocab] working list of the chain; [top_k] when top_k is small; [1] greedy
+    std::vector<Candidate> scratch_;  // [cands_.size()] work space of top_p and typical_p; empty when unused
+    std::vector<int32_t> window_;     // ring of the last repeat_last_n tokens; a growing list when repeat_last_n = -1
+    size_t window_head_ = 0;          // oldest entry of a full ring
+    std::vector<int32_t> counts_;     // [n_vocab] occurrences of each token in window_
+    std::vector<int32_t> distinct_;   // tokens with counts_ > 0, unordered: penalties touch only these
     std::vector<int32_t> distinct_pos_;  // [n_vocab] index of a token in distinct_, valid while its count is > 0
 };
 

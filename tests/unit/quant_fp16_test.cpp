@@ -9,6 +9,7 @@
 #include "base/fp16.h"
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define SNUG_TEST_HAVE_F16C_PATH 1
 #endif
@@ -64,7 +65,11 @@ __attribute__((target("f16c"))) uint16_t hw_fp32_to_fp16(float f) {
 }
 __attribute__((target("f16c"))) float hw_fp16_to_fp32(uint16_t h) { return _cvtsh_ss(h); }
 
-bool cpu_has_f16c() { return __builtin_cpu_supports("f16c"); }
+// CPUID leaf 1, ECX bit 29 (clang does not accept "f16c" in __builtin_cpu_supports).
+bool cpu_has_f16c() {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+}
 
 TEST(Fp16, EveryHalfMatchesF16c) {
     if (!cpu_has_f16c()) GTEST_SKIP() << "CPU lacks F16C";

@@ -6,8 +6,11 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <set>
+#include <span>
 #include <vector>
 
+#include "sampling/rng.h"
 #include "sampling/sampler.h"
 
 namespace snug {
@@ -145,31 +148,102 @@ TEST(SamplingFilters, NegativeInfinityIsNeverDrawn) {
     expect_chain(plain(), logits, {{0, 0.0}, {1, 0.5}, {2, 0.0}, {3, 0.5}});
 }
 
-// On a large vocabulary the lazy partial sorts must find the same sets as a full sort would.
-TEST(SamplingFilters, LargeVocabularyTopPMatchesFullSort) {
-    constexpr int32_t N_VOCAB = 50000;
-    std::vector<float> logits(N_VOCAB);
-    for (size_t i = 0; i < logits.size(); ++i) logits[i] = static_cast<float>((i * 7919) % 1000) / 100.0f;
-    SamplingParams p = plain();
-    p.top_p = 0.95f;
-    Sampler sampler(p, N_VOCAB);
-    const auto dist = sampler.distribution(logits);
-
-    std::vector<Candidate> all;
+// The reference for the large-vocabulary tests: every token sorted by a key (ties by id) and the shortest prefix
+// whose probability mass satisfies the rule, computed the slow way in double precision.
+template <class Key, class Reached>
+std::set<int32_t> full_sort_prefix(const std::vector<float>& logits, Key key, Reached reached) {
     double z = 0.0;
     for (float l : logits) z += std::exp(static_cast<double>(l));
-    for (size_t i = 0; i < logits.size(); ++i) {
-        all.push_back({static_cast<int32_t>(i), logits[i], static_cast<float>(std::exp(logits[i]) / z)});
-    }
-    std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
-        return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+    std::vector<int32_t> ids(logits.size());
+    for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(i);
+    std::stable_sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) {
+        return key(logits[static_cast<size_t>(a)], z) < key(logits[static_cast<size_t>(b)], z);
     });
-    size_t n_keep = 0;
+    std::set<int32_t> kept;
     double mass = 0.0;
-    while (mass < 0.95) mass += all[n_keep++].p;
-    ASSERT_GT(n_keep, 256u) << "the set should need more than one lazy sort round";
-    ASSERT_EQ(dist.size(), n_keep);
-    for (size_t i = 0; i < n_keep; ++i) EXPECT_EQ(dist[i].id, all[i].id) << "rank " << i;
+    for (int32_t id : ids) {
+        kept.insert(id);
+        mass += std::exp(static_cast<double>(logits[static_cast<size_t>(id)])) / z;
+        if (reached(mass)) break;
+    }
+    return kept;
+}
+
+std::set<int32_t> ids_of(std::span<const Candidate> dist) {
+    std::set<int32_t> ids;
+    for (const Candidate& c : dist) ids.insert(c.id);
+    return ids;
+}
+
+std::vector<float> random_logits(size_t n, uint64_t seed, double scale) {
+    Rng rng(seed);
+    std::vector<float> logits(n);
+    for (float& l : logits) l = static_cast<float>(rng.next_double() * scale);
+    return logits;
+}
+
+// 50000 tokens: the histogram search for the boundary must find the same sets as a full sort.
+TEST(SamplingFilters, LargeVocabularyTopPMatchesFullSort) {
+    for (uint64_t seed : {1, 2, 3}) {
+        const std::vector<float> logits = random_logits(50000, seed, 10.0);
+        SamplingParams p = plain();
+        p.top_p = 0.9f;
+        Sampler sampler(p, static_cast<int32_t>(logits.size()));
+        const auto expected = full_sort_prefix(
+            logits, [](float l, double) { return -l; }, [](double mass) { return mass >= 0.9; });
+        ASSERT_GT(expected.size(), 1000u);
+        EXPECT_EQ(ids_of(sampler.distribution(logits)), expected) << "seed " << seed;
+    }
+}
+
+TEST(SamplingFilters, LargeVocabularyTypicalPMatchesFullSort) {
+    for (uint64_t seed : {4, 5, 6}) {
+        const std::vector<float> logits = random_logits(50000, seed, 10.0);
+        double z = 0.0, entropy = 0.0;
+        for (float l : logits) z += std::exp(static_cast<double>(l));
+        for (float l : logits) entropy -= std::exp(l) / z * (l - std::log(z));
+        auto distance = [entropy](float l, double zz) { return std::fabs(-(l - std::log(zz)) - entropy); };
+        SamplingParams p = plain();
+        p.typical_p = 0.5f;
+        Sampler sampler(p, static_cast<int32_t>(logits.size()));
+        const auto expected = full_sort_prefix(logits, distance, [](double mass) { return mass > 0.5; });
+        ASSERT_GT(expected.size(), 1000u);
+        EXPECT_EQ(ids_of(sampler.distribution(logits)), expected) << "seed " << seed;
+    }
+}
+
+// Equal logits put every token into one histogram bucket, too large to sort: the quickselect path. Ties go to the
+// lowest ids, so the set is a range of ids; 0.50005 lies well between the masses of 5000 and 5001 tokens.
+TEST(SamplingFilters, EqualLogitsKeepLowestIds) {
+    const std::vector<float> logits(10000, 0.25f);
+    std::set<int32_t> lowest;
+    for (int32_t i = 0; i <= 5000; ++i) lowest.insert(i);
+    SamplingParams p = plain();
+    p.top_p = 0.50005f;
+    EXPECT_EQ(ids_of(Sampler(p, 10000).distribution(logits)), lowest);
+    p = plain();
+    p.typical_p = 0.50005f;
+    EXPECT_EQ(ids_of(Sampler(p, 10000).distribution(logits)), lowest);
+}
+
+// top_k takes a heap scan when k is small against the vocabulary and nth_element otherwise; both keep the k highest,
+// sorted, lowest id first among ties (coarse logits make many ties).
+TEST(SamplingFilters, TopKPathsAgreeWithFullSort) {
+    std::vector<float> logits = random_logits(1000, 8, 1.0);
+    for (float& l : logits) l = std::round(l * 20.0f);
+    std::vector<int32_t> order(logits.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+        return logits[static_cast<size_t>(a)] > logits[static_cast<size_t>(b)];
+    });
+    for (int32_t k : {1, 7, 62, 63, 100, 999}) {
+        SamplingParams p = plain();
+        p.top_k = k;
+        Sampler sampler(p, static_cast<int32_t>(logits.size()));
+        const auto dist = sampler.distribution(logits);
+        ASSERT_EQ(dist.size(), static_cast<size_t>(k));
+        for (size_t i = 0; i < dist.size(); ++i) EXPECT_EQ(dist[i].id, order[i]) << "k " << k << " rank " << i;
+    }
 }
 
 }  // namespace

@@ -42,18 +42,23 @@ CpuFeatures detect_cpu_features() {
     f.avx512vnni = ((c >> 11) & 1) && zmm_saved;
     unsigned a1, b1, c1, d1;
     if (__get_cpuid_count(7, 1, &a1, &b1, &c1, &d1)) f.avx512bf16 = ((a1 >> 5) & 1) && zmm_saved;
+#ifdef SNUG_EMULATE_AVX512  // test builds only: AVX-512 kernels compiled through SIMDe run on AVX2
+    f.avx512f = f.avx512bw = f.avx512vl = f.avx512dq = f.avx512vnni = f.avx512bf16 = f.avx2;
+#endif
     return f;
 }
 
 const CpuKernels* cpu_kernels_for(CpuIsa isa) {
-    static const CpuFeatures f = detect_cpu_features();
+    // matmul_table() checks the CPU features each table needs (AVX2: avx2+fma+f16c; AVX-512: f, bw, vl, dq;
+    // VNNI and BF16 kernels are picked inside the AVX-512 entry by feature).
     static const CpuKernels scalar{CpuIsa::SCALAR, matmul_scalar, matmul_scalar_scratch_bytes};
+    static const CpuKernels avx2{CpuIsa::AVX2, matmul_avx2, matmul_avx2_scratch_bytes};
+    static const CpuKernels avx512{CpuIsa::AVX512, matmul_avx512, matmul_avx512_scratch_bytes};
     switch (isa) {
         case CpuIsa::SCALAR: return &scalar;
-        case CpuIsa::AVX2: return nullptr;
-        case CpuIsa::AVX512: return nullptr;
+        case CpuIsa::AVX2: return matmul_table(MatmulVariant::AVX2) ? &avx2 : nullptr;
+        case CpuIsa::AVX512: return matmul_table(MatmulVariant::AVX512) ? &avx512 : nullptr;
     }
-    (void)f;
     return nullptr;
 }
 

@@ -1,9 +1,33 @@
+// backends/cpu/matmul.cpp: the matmul driver shared by every kernel table, and the tables themselves.
+// Per call: (1) threads quantize their share of activation rows into scratch, then meet at a spin barrier;
+// (2) each thread takes a contiguous range of weight rows (or of tokens, when rows are few), prepares a chunk of
+// rows at a time into its own scratch slice and runs the table's gemm over all its tokens. Nothing is allocated.
 #include "backends/cpu/matmul.h"
 
+#include <algorithm>
+#include <atomic>
+
+#include "backends/cpu/avx2/kernels.h"
+#include "backends/cpu/avx512/kernels.h"
+#include "backends/cpu/avx512bf16/kernels.h"
+#include "backends/cpu/avx512vnni/kernels.h"
+#include "backends/cpu/dispatch.h"
 #include "backends/cpu/ref/kernels_ref.h"
+#include "backends/cpu/ref/vec_dot_ref.h"
 #include "base/thread_pool.h"
 
 namespace snug {
+
+size_t mm::act_row_bytes(ActFormat f, int64_t k) {
+    switch (f) {
+        case ActFormat::NONE:
+        case ActFormat::F32: return 0;
+        case ActFormat::BF16: return static_cast<size_t>((k + 31) / 32 * 64);
+        case ActFormat::Q8X32: return static_cast<size_t>(n_groups(k)) * sizeof(ActQ8x32);
+        case ActFormat::Q8K: return static_cast<size_t>(n_groups(k)) * sizeof(ActQ8K);
+    }
+    return 0;
+}
 
 size_t matmul_scalar_scratch_bytes(Tensor, const Tensor& w, int n_threads) {
     return static_cast<size_t>(w.cols()) * sizeof(float) * static_cast<size_t>(n_threads);
@@ -15,6 +39,241 @@ void matmul_scalar(ThreadPool& pool, Tensor y, Tensor x, const Tensor& w, void* 
         ThreadPool::split(w.rows(), ith, nth, r0, r1, 16);
         if (r0 < r1) ref::matmul(y, x, w, r0, r1, static_cast<float*>(scratch) + ith * w.cols());
     });
+}
+
+namespace {
+
+constexpr size_t ALIGN = 64;
+constexpr size_t DECODE_CHUNK_BYTES = 16 << 10;   // prepared rows per round when decoding: stays in L1
+constexpr size_t PREFILL_CHUNK_BYTES = 128 << 10;  // prepared rows reused by every token tile: L2
+constexpr int64_t MAX_CHUNK_ROWS = 64;
+
+size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+
+inline void cpu_relax() { __builtin_ia32_pause(); }
+
+struct Plan {
+    const mm::MatmulTypeKernels* kt = nullptr;  // null: no kernel in this table, use matmul_scalar
+    int64_t n = 0, m = 0, k = 0;
+    size_t act_row = 0;         // bytes per quantized activation row; 0: x is read in place
+    size_t prep_row = 0;        // bytes per prepared weight row; 0: the gemm reads raw rows
+    int64_t chunk_rows = 1;     // weight rows per prepare + gemm round
+    bool split_tokens = false;  // threads split tokens rather than rows (few rows, many tokens)
+    size_t act_bytes = 0;       // scratch for all activation rows
+    size_t prep_bytes = 0;      // scratch for one thread's prepared chunk
+};
+
+Plan make_plan(const mm::MatmulIsaTable& table, const Tensor& x, const Tensor& w, int nth) {
+    Plan p;
+    const auto id = static_cast<uint32_t>(w.dtype);
+    if (id >= mm::N_DTYPE_SLOTS || table.types[id].gemm == nullptr) return p;
+    p.kt = &table.types[id];
+    p.n = x.rows();
+    p.m = w.rows();
+    p.k = w.cols();
+    p.act_row = round_up(mm::act_row_bytes(p.kt->act, p.k), ALIGN);
+    p.prep_row = p.kt->prep_group_bytes * static_cast<size_t>(mm::n_groups(p.k));
+    const size_t row_bytes = std::max<size_t>(1, p.prep_row ? p.prep_row : w.row_bytes());
+    const size_t target = p.n <= 2 ? DECODE_CHUNK_BYTES : PREFILL_CHUNK_BYTES;
+    p.chunk_rows = std::clamp<int64_t>(static_cast<int64_t>(target / row_bytes), 1, MAX_CHUNK_ROWS);
+    p.split_tokens = nth > 1 && p.m < 16 * nth && p.n >= 4 * nth;
+    p.act_bytes = round_up(p.act_row * static_cast<size_t>(p.n), ALIGN);
+    p.prep_bytes = round_up(p.prep_row * static_cast<size_t>(p.chunk_rows), ALIGN);
+    return p;
+}
+
+}  // namespace
+
+size_t matmul_table_scratch_bytes(const mm::MatmulIsaTable& table, Tensor x, const Tensor& w, int n_threads) {
+    const Plan p = make_plan(table, x, w, n_threads);
+    if (!p.kt) return matmul_scalar_scratch_bytes(x, w, n_threads);
+    return p.act_bytes + p.prep_bytes * static_cast<size_t>(n_threads);
+}
+
+void matmul_with_table(const mm::MatmulIsaTable& table, ThreadPool& pool, Tensor y, Tensor x, const Tensor& w,
+                       void* scratch) {
+    const Plan p = make_plan(table, x, w, pool.size());
+    if (!p.kt) return matmul_scalar(pool, y, x, w, scratch);
+    uint8_t* act = static_cast<uint8_t*>(scratch);
+    uint8_t* prep = act + p.act_bytes;
+    const bool quantize = p.kt->act != mm::ActFormat::F32;
+    const float* xs = x.f32();
+    float* ys = y.f32();
+    std::atomic<int> arrived{0};
+    pool.run([&](int ith, int nth) {
+        if (quantize) {
+            int64_t t0, t1;
+            ThreadPool::split(p.n, ith, nth, t0, t1);
+            for (int64_t t = t0; t < t1; ++t)
+                p.kt->quantize_act(xs + t * p.k, act + static_cast<size_t>(t) * p.act_row, p.k);
+            if (nth > 1) {  // every thread reads every activation row
+                arrived.fetch_add(1, std::memory_order_acq_rel);
+                while (arrived.load(std::memory_order_acquire) < nth) cpu_relax();
+            }
+        }
+        int64_t r0 = 0, r1 = p.m, t0 = 0, t1 = p.n;
+        if (p.split_tokens) {
+            ThreadPool::split(p.n, ith, nth, t0, t1);
+        } else {
+            ThreadPool::split(p.m, ith, nth, r0, r1, 4);
+        }
+        if (r0 >= r1 || t0 >= t1) return;
+        mm::GemmArgs g;
+        g.x = quantize ? act + static_cast<size_t>(t0) * p.act_row : reinterpret_cast<const uint8_t*>(xs + t0 * p.k);
+        g.x_stride = quantize ? p.act_row : static_cast<size_t>(p.k) * sizeof(float);
+        g.n_tok = t1 - t0;
+        g.y_stride = p.m;
+        g.k = p.k;
+        uint8_t* buf = prep + static_cast<size_t>(ith) * p.prep_bytes;
+        for (int64_t c0 = r0; c0 < r1; c0 += p.chunk_rows) {
+            g.n_rows = std::min(p.chunk_rows, r1 - c0);
+            if (p.prep_row) {
+                for (int64_t r = 0; r < g.n_rows; ++r)
+                    p.kt->prepare(w.row_ptr(c0 + r), buf + static_cast<size_t>(r) * p.prep_row, p.k);
+                g.w = buf;
+                g.w_stride = p.prep_row;
+            } else {
+                g.w = w.row_ptr(c0);
+                g.w_stride = w.row_bytes();
+            }
+            g.y = ys + t0 * p.m + c0;
+            p.kt->gemm(g);
+        }
+    });
+}
+
+// ---- tables ----
+
+namespace {
+
+using Gemm = void (*)(const mm::GemmArgs&);
+using Prepare = void (*)(const uint8_t*, void*, int64_t);
+
+mm::MatmulTypeKernels floats(Gemm gemm) { return {mm::ActFormat::F32, nullptr, 0, nullptr, gemm}; }
+mm::MatmulTypeKernels q32(Prepare prep, Gemm gemm) {
+    return {mm::ActFormat::Q8X32, avx2::quantize_act_q8x32, sizeof(mm::PrepQ32), prep, gemm};
+}
+mm::MatmulTypeKernels kq(Prepare prep, Gemm gemm) {
+    return {mm::ActFormat::Q8K, avx2::quantize_act_q8k, sizeof(mm::PrepK), prep, gemm};
+}
+
+// The weight-type -> kernel map every SIMD table shares; gemms per ISA.
+struct IsaGemms {
+    Gemm f32, f16, bf16, q32, q32_signed, k, k_signed;
+    bool offset_signed;  // Q8_0 / IQ4_NL prepared as value + 128 for q32 (VNNI)
+};
+
+mm::MatmulIsaTable make_table(const char* name, const IsaGemms& g) {
+    mm::MatmulIsaTable t;
+    t.name = name;
+    auto set = [&](DType d, mm::MatmulTypeKernels k) { t.types[static_cast<int>(d)] = k; };
+    set(DType::F32, floats(g.f32));
+    set(DType::F16, floats(g.f16));
+    set(DType::BF16, floats(g.bf16));
+    set(DType::Q4_0, q32(avx2::prepare_q4_0, g.q32));
+    set(DType::Q4_1, q32(avx2::prepare_q4_1, g.q32));
+    set(DType::Q5_0, q32(avx2::prepare_q5_0, g.q32));
+    set(DType::Q5_1, q32(avx2::prepare_q5_1, g.q32));
+    if (g.offset_signed) {
+        set(DType::Q8_0, q32(avx2::prepare_q8_0_offset, g.q32));
+        set(DType::IQ4_NL, q32(avx2::prepare_iq4_nl_offset, g.q32));
+    } else {
+        set(DType::Q8_0, q32(avx2::prepare_q8_0, g.q32_signed));
+        set(DType::IQ4_NL, q32(avx2::prepare_iq4_nl, g.q32_signed));
+    }
+    set(DType::Q2_K, kq(avx2::prepare_q2_k, g.k));
+    set(DType::Q3_K, kq(avx2::prepare_q3_k, g.k));
+    set(DType::Q4_K, kq(avx2::prepare_q4_k, g.k));
+    set(DType::Q5_K, kq(avx2::prepare_q5_k, g.k));
+    set(DType::Q6_K, kq(avx2::prepare_q6_k, g.k));
+    set(DType::IQ4_XS, kq(avx2::prepare_iq4_xs, g.k_signed));
+    return t;
+}
+
+const CpuFeatures& features() {
+    static const CpuFeatures f = detect_cpu_features();
+    return f;
+}
+
+bool has_avx2() { return features().avx2 && features().fma && features().f16c; }
+bool has_avx512() {
+    const CpuFeatures& f = features();
+    return has_avx2() && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq;
+}
+
+}  // namespace
+
+const char* matmul_variant_name(MatmulVariant v) {
+    switch (v) {
+        case MatmulVariant::REF: return "ref";
+        case MatmulVariant::AVX2: return "avx2";
+        case MatmulVariant::AVX512: return "avx512";
+        case MatmulVariant::AVX512_VNNI: return "avx512_vnni";
+    }
+    return "?";
+}
+
+const mm::MatmulIsaTable* matmul_table(MatmulVariant v) {
+    switch (v) {
+        case MatmulVariant::REF: return &ref::matmul_table();
+        case MatmulVariant::AVX2: {
+            if (!has_avx2()) return nullptr;
+            static const mm::MatmulIsaTable t =
+                make_table("avx2", {avx2::gemm_f32, avx2::gemm_f16, avx2::gemm_bf16, avx2::gemm_q32,
+                                    avx2::gemm_q32_signed, avx2::gemm_k, avx2::gemm_k_signed, false});
+            return &t;
+        }
+        case MatmulVariant::AVX512: {
+            if (!has_avx512()) return nullptr;
+            static const mm::MatmulIsaTable t =
+                make_table("avx512", {avx512::gemm_f32, avx512::gemm_f16, avx512::gemm_bf16, avx512::gemm_q32,
+                                      avx512::gemm_q32_signed, avx512::gemm_k, avx512::gemm_k_signed, false});
+            return &t;
+        }
+        case MatmulVariant::AVX512_VNNI: {
+            if (!has_avx512() || !features().avx512vnni) return nullptr;
+            static const mm::MatmulIsaTable t = [] {
+                mm::MatmulIsaTable table = make_table(
+                    "avx512_vnni", {avx512::gemm_f32, avx512::gemm_f16, avx512::gemm_bf16, avx512vnni::gemm_q32,
+                                    nullptr, avx512vnni::gemm_k, avx512vnni::gemm_k_signed, true});
+                if (features().avx512bf16) {
+                    table.types[static_cast<int>(DType::BF16)] = {mm::ActFormat::BF16, avx512bf16::quantize_act_bf16,
+                                                                  0, nullptr, avx512bf16::gemm_bf16};
+                }
+                return table;
+            }();
+            return &t;
+        }
+    }
+    return nullptr;
+}
+
+void matmul_avx2(ThreadPool& pool, Tensor y, Tensor x, const Tensor& w, void* scratch) {
+    static const mm::MatmulIsaTable* t = matmul_table(MatmulVariant::AVX2);
+    matmul_with_table(*t, pool, y, x, w, scratch);
+}
+
+size_t matmul_avx2_scratch_bytes(Tensor x, const Tensor& w, int n_threads) {
+    static const mm::MatmulIsaTable* t = matmul_table(MatmulVariant::AVX2);
+    return matmul_table_scratch_bytes(*t, x, w, n_threads);
+}
+
+namespace {
+const mm::MatmulIsaTable* best_avx512_table() {
+    static const mm::MatmulIsaTable* t = [] {
+        const mm::MatmulIsaTable* vnni = matmul_table(MatmulVariant::AVX512_VNNI);
+        return vnni ? vnni : matmul_table(MatmulVariant::AVX512);
+    }();
+    return t;
+}
+}  // namespace
+
+void matmul_avx512(ThreadPool& pool, Tensor y, Tensor x, const Tensor& w, void* scratch) {
+    matmul_with_table(*best_avx512_table(), pool, y, x, w, scratch);
+}
+
+size_t matmul_avx512_scratch_bytes(Tensor x, const Tensor& w, int n_threads) {
+    return matmul_table_scratch_bytes(*best_avx512_table(), x, w, n_threads);
 }
 
 }  // namespace snug

@@ -1,0 +1,62 @@
+// tests/unit/base_thread_pool_test.cpp: every thread runs each job exactly once, run() waits for all of them,
+// split() covers [0, n) without overlap, and the pool survives many back-to-back jobs (the decode pattern).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <vector>
+
+#include "base/thread_pool.h"
+
+namespace snug {
+namespace {
+
+TEST(ThreadPool, EveryThreadRunsEachJobOnce) {
+    for (int n : {1, 2, 3, 5}) {
+        ThreadPool pool(n);
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        pool.run([&](int ith, int nth) {
+            EXPECT_EQ(nth, n);
+            hits[static_cast<size_t>(ith)].fetch_add(1);
+        });
+        for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+    }
+}
+
+TEST(ThreadPool, ManyBackToBackJobsAllComplete) {
+    ThreadPool pool(3);
+    std::atomic<int64_t> sum{0};
+    for (int job = 0; job < 20000; ++job)
+        pool.run([&](int ith, int) { sum.fetch_add(ith + 1); });
+    EXPECT_EQ(sum.load(), 20000 * (1 + 2 + 3));
+}
+
+TEST(ThreadPool, SplitCoversRangeWithoutOverlap) {
+    for (int64_t n : {0, 1, 7, 64, 1000, 1001}) {
+        for (int nth : {1, 2, 3, 8}) {
+            for (int64_t grain : {1, 16}) {
+                std::vector<int> seen(static_cast<size_t>(n), 0);
+                for (int ith = 0; ith < nth; ++ith) {
+                    int64_t b, e;
+                    ThreadPool::split(n, ith, nth, b, e, grain);
+                    ASSERT_LE(b, e);
+                    if (e < n && b < e) EXPECT_EQ((e - b) % grain, 0) << "chunks other than the last are whole grains";
+                    for (int64_t i = b; i < e; ++i) ++seen[static_cast<size_t>(i)];
+                }
+                for (int64_t i = 0; i < n; ++i) ASSERT_EQ(seen[static_cast<size_t>(i)], 1) << "n " << n << " nth " << nth;
+            }
+        }
+    }
+}
+
+TEST(ThreadPool, IdleWorkersSleepAndWakeForTheNextJob) {
+    ThreadPool pool(2);
+    std::atomic<int> ran{0};
+    pool.run([&](int, int) { ran.fetch_add(1); });
+    // Long enough for the worker to stop spinning and block on the futex.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    pool.run([&](int, int) { ran.fetch_add(1); });
+    EXPECT_EQ(ran.load(), 4);
+}
+
+}  // namespace
+}  // namespace snug
