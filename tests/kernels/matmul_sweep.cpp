@@ -40,13 +40,62 @@ Result compare(const std::vector<float>& y, const std::vector<float>& ref) {
     return r;
 }
 
-// Bound on NMSE against dequantize + float dot, from how activations are rounded.
+// Aggregate bound on NMSE against dequantize + float dot, from how activations are rounded (checked on outputs
+// of at least 256 values, where the statistic is stable).
 double nmse_bound(mm::ActFormat f) {
     switch (f) {
         case mm::ActFormat::F32: return 1e-9;
         case mm::ActFormat::BF16: return 1e-4;
-        default: return 1e-3;  // 8-bit activations: ~2e-5 (blocks of 32) to ~6e-5 (blocks of 256) on Gaussian data
+        default: return 5e-3;  // 8-bit activations: ~3e-4 (Gaussian weights) to ~1e-3 (random bytes, with offsets)
     }
+}
+
+// Squared norm of the rounding error of activation row x in format f: each element moves at most half a step.
+double act_error_norm2(mm::ActFormat f, const float* x, int64_t k) {
+    double e2 = 0;
+    const int64_t block = f == mm::ActFormat::Q8K ? 256 : 32;
+    switch (f) {
+        case mm::ActFormat::F32: return 0;
+        case mm::ActFormat::BF16:
+            for (int64_t i = 0; i < k; ++i) e2 += std::pow(std::fabs(x[i]) / 256.0, 2);  // |dx| <= 2^-9 |x|
+            return e2;
+        default:
+            for (int64_t b = 0; b < k / block; ++b) {
+                float amax = 0;
+                for (int64_t i = 0; i < block; ++i) amax = std::max(amax, std::fabs(x[b * block + i]));
+                e2 += static_cast<double>(block) * std::pow(amax / 127.0 / 2.0, 2);
+            }
+            return e2;
+    }
+}
+
+// Per output: |y - y_scalar| <= ||w_r|| * ||dx_t|| (Cauchy-Schwarz) + float rounding slack on sum |w x|.
+// Returns the number of outputs beyond it.
+int64_t beyond_rigorous_bound(DType t, const AlignedBuffer& w, int64_t m, int64_t k, const std::vector<float>& x,
+                              int64_t n, mm::ActFormat f, const std::vector<float>& y, std::string& first) {
+    std::vector<float> wd(static_cast<size_t>(m * k));
+    for (int64_t r = 0; r < m; ++r)
+        quant::dequantize_row_ref(t, w.data() + static_cast<size_t>(r) * row_bytes(t, k), wd.data() + r * k, k);
+    int64_t bad = 0;
+    for (int64_t tok = 0; tok < n; ++tok) {
+        const float* xt = x.data() + tok * k;
+        const double dx = std::sqrt(act_error_norm2(f, xt, k));
+        for (int64_t r = 0; r < m; ++r) {
+            const float* wr = wd.data() + r * k;
+            double dot = 0, abs_sum = 0, w2 = 0;
+            for (int64_t i = 0; i < k; ++i) {
+                dot += static_cast<double>(wr[i]) * xt[i];
+                abs_sum += std::fabs(static_cast<double>(wr[i]) * xt[i]);
+                w2 += static_cast<double>(wr[i]) * wr[i];
+            }
+            const double tol = std::sqrt(w2) * dx * 1.001 + 1e-5 * abs_sum + 1e-30;
+            const double err = std::fabs(y[static_cast<size_t>(tok * m + r)] - dot);
+            if (err > tol && bad++ == 0)
+                first = "t=" + std::to_string(tok) + " r=" + std::to_string(r) + " err " + std::to_string(err) +
+                        " > bound " + std::to_string(tol);
+        }
+    }
+    return bad;
 }
 
 std::vector<float> run(const mm::MatmulIsaTable* table, ThreadPool& pool, DType t, const AlignedBuffer& w, int64_t m,
@@ -72,7 +121,6 @@ TEST_P(MatmulSweep, MatchesTwinAndScalar) {
     const mm::MatmulIsaTable* twin = matmul_table(MatmulVariant::REF);
     const mm::ActFormat act = table->types[static_cast<int>(t)].act;
     ASSERT_NE(act, mm::ActFormat::NONE) << "no kernel for " << dtype_name(t);
-    static ThreadPool pools[3] = {ThreadPool(1), ThreadPool(2), ThreadPool(3)};
 
     int shape = 0;
     double worst_a = 0, worst_nmse = 0;
@@ -90,10 +138,10 @@ TEST_P(MatmulSweep, MatchesTwinAndScalar) {
                 if (act == mm::ActFormat::BF16)
                     for (float& v : x_twin) v = bf16_to_fp32(fp32_to_bf16(v));
 
-                ThreadPool& pool = pools[shape % 3];
+                ThreadPool& pool = test::test_pool(shape % 3 + 1);
                 const auto y = run(table, pool, t, w, m, k, x, n);
-                const auto y_twin = run(twin, pools[1], t, w, m, k, x_twin, n);
-                const auto y_scalar = run(nullptr, pools[1], t, w, m, k, x, n);
+                const auto y_twin = run(twin, test::test_pool(2), t, w, m, k, x_twin, n);
+                const auto y_scalar = run(nullptr, test::test_pool(2), t, w, m, k, x, n);
 
                 const Result a = compare(y, y_twin), b = compare(y, y_scalar);
                 const std::string where = std::string(matmul_variant_name(variant)) + " " + test::type_name(t) +
@@ -103,10 +151,14 @@ TEST_P(MatmulSweep, MatchesTwinAndScalar) {
                 // (a) same integer math, float sums in another order.
                 const double tol_a = 2e-6 * a.rms_ref * std::sqrt(static_cast<double>(k)) + 1e-30;
                 ASSERT_LE(a.max_abs_err, tol_a) << where << " vs twin (rms " << a.rms_ref << ")";
-                // (b) against dequantize + float dot.
-                ASSERT_LE(b.nmse, nmse_bound(act)) << where << " vs matmul_scalar";
+                // (b) against dequantize + float dot (in double): a rigorous bound per output, NMSE overall.
+                std::string first;
+                ASSERT_EQ(beyond_rigorous_bound(t, w, m, k, x, n, act, y, first), 0) << where << ": " << first;
+                if (n * m >= 256) {
+                    ASSERT_LE(b.nmse, nmse_bound(act)) << where << " vs matmul_scalar";
+                }
                 worst_a = std::max(worst_a, a.max_abs_err / (a.rms_ref + 1e-30));
-                worst_nmse = std::max(worst_nmse, b.nmse);
+                if (n * m >= 256) worst_nmse = std::max(worst_nmse, b.nmse);
             }
         }
     }
@@ -119,7 +171,7 @@ TEST_P(MatmulSweep, MatchesTwinAndScalar) {
 // The twin itself, through the same driver, against dequantize + float dot: validates the twin's decoding of
 // every block layout (the SIMD kernels are then held to the twin).
 TEST(MatmulTwin, MatchesScalar) {
-    ThreadPool pool(2);
+    ThreadPool& pool = test::test_pool(2);
     const mm::MatmulIsaTable* twin = matmul_table(MatmulVariant::REF);
     for (DType t : test::matmul_weight_types()) {
         for (int64_t k : test::test_ks(t)) {
@@ -130,7 +182,7 @@ TEST(MatmulTwin, MatchesScalar) {
                 const auto x = test::gaussian(static_cast<size_t>(n * k), rng);
                 const Result r = compare(run(twin, pool, t, w, m, k, x, n), run(nullptr, pool, t, w, m, k, x, n));
                 EXPECT_EQ(r.non_finite, 0);
-                EXPECT_LE(r.nmse, nmse_bound(twin->types[static_cast<int>(t)].act))
+                EXPECT_LE(r.nmse, nmse_bound(twin->types[static_cast<int>(t)].act) / 5)
                     << test::type_name(t) << " k=" << k << " from_floats=" << from_floats;
             }
         }

@@ -10,11 +10,13 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backends/cpu/matmul.h"
 #include "base/dtype.h"
 #include "base/fp16.h"
+#include "base/thread_pool.h"
 #include "quant/blocks.h"
 #include "quant/quant.h"
 
@@ -129,6 +131,19 @@ inline std::vector<int64_t> test_ks(DType t) {
     if (block == 256) return {256, 512, 768, 2304};
     if (block == 32) return {32, 96, 256, 288, 512, 2304};
     return {1, 7, 33, 256, 512, 2304};
+}
+
+// Pools of 1, 2 and 3 threads, created once.
+// NOTE: waits after creating them: base::ThreadPool's workers read the job generation only once they start, so a
+// run() issued before a worker thread starts is missed and run() never returns. TODO(lead): capture the generation
+// in the constructor; then drop this wait.
+inline ThreadPool& test_pool(int n_threads) {
+    static ThreadPool* pools = [] {
+        auto* p = new ThreadPool[3]{ThreadPool(1), ThreadPool(2), ThreadPool(3)};
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        return p;
+    }();
+    return pools[n_threads - 1];
 }
 
 inline std::string type_name(DType t) { return std::string(dtype_name(t)); }

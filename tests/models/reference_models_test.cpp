@@ -78,13 +78,17 @@ TEST_P(ReferenceModel, TeacherForcedLogitsWithinTolerance) {
         const float margin = static_cast<float>(top[0][1]) - static_cast<float>(top[1][1]);
         const auto best = static_cast<int>(std::max_element(row, row + V) - row);
         if (GetParam().exact) {
-            if (margin > 0.02f) EXPECT_EQ(best, static_cast<int>(top[0][0])) << "top-1 at position " << pos;
+            if (margin > 0.02f) {
+                EXPECT_EQ(best, static_cast<int>(top[0][0])) << "top-1 at position " << pos;
+            }
         } else {
             ++top1_checked;
             top1_same += best == static_cast<int>(top[0][0]);
         }
     }
-    if (!GetParam().exact) EXPECT_GE(top1_same, 0.98 * top1_checked) << "top-1 agreement";
+    if (!GetParam().exact) {
+        EXPECT_GE(top1_same, 0.98 * top1_checked) << "top-1 agreement";
+    }
     RecordProperty("max_logit_error", std::to_string(max_err));
     std::printf("[ %s ] max |logit - reference| = %.5f\n", GetParam().name, max_err);
 }
