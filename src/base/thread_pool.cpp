@@ -38,12 +38,19 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     generation_.fetch_add(1, std::memory_order_acq_rel);
     generation_.notify_all();
     fn(0, n_threads_);
-    while (pending_.load(std::memory_order_acquire) != 0) cpu_relax();
+    // Spin while the others are likely still running; yield once spinning stops paying, so that an oversubscribed
+    // machine lets a descheduled worker finish instead of burning its time slice.
+    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+        if (spins < SPIN_ITERATIONS) cpu_relax();
+        else std::this_thread::yield();
+    }
     job_ = nullptr;
 }
 
 void ThreadPool::worker_loop(int ith) {
-    uint32_t seen = generation_.load(std::memory_order_acquire);
+    // Start from the generation at construction, not the current one: run() may already have published a job
+    // before this thread got here, and reading the counter now would skip that job and hang the caller.
+    uint32_t seen = 0;
     for (;;) {
         int spins = 0;
         uint32_t now;

@@ -22,12 +22,22 @@ TEST(ThreadPool, EveryThreadRunsEachJobOnce) {
     }
 }
 
+TEST(ThreadPool, JobPublishedBeforeWorkersStartIsNotLost) {
+    // run() right after construction, before the workers have necessarily started: each must still see the job.
+    for (int trial = 0; trial < 200; ++trial) {
+        ThreadPool pool(4);
+        std::atomic<int> ran{0};
+        pool.run([&](int, int) { ran.fetch_add(1); });
+        ASSERT_EQ(ran.load(), 4) << "trial " << trial;
+    }
+}
+
 TEST(ThreadPool, ManyBackToBackJobsAllComplete) {
     ThreadPool pool(3);
     std::atomic<int64_t> sum{0};
-    for (int job = 0; job < 20000; ++job)
+    for (int job = 0; job < 2000; ++job)
         pool.run([&](int ith, int) { sum.fetch_add(ith + 1); });
-    EXPECT_EQ(sum.load(), 20000 * (1 + 2 + 3));
+    EXPECT_EQ(sum.load(), 2000 * (1 + 2 + 3));
 }
 
 TEST(ThreadPool, SplitCoversRangeWithoutOverlap) {
@@ -39,7 +49,9 @@ TEST(ThreadPool, SplitCoversRangeWithoutOverlap) {
                     int64_t b, e;
                     ThreadPool::split(n, ith, nth, b, e, grain);
                     ASSERT_LE(b, e);
-                    if (e < n && b < e) EXPECT_EQ((e - b) % grain, 0) << "chunks other than the last are whole grains";
+                    if (e < n && b < e) {
+                        EXPECT_EQ((e - b) % grain, 0) << "chunks other than the last are whole grains";
+                    }
                     for (int64_t i = b; i < e; ++i) ++seen[static_cast<size_t>(i)];
                 }
                 for (int64_t i = 0; i < n; ++i) ASSERT_EQ(seen[static_cast<size_t>(i)], 1) << "n " << n << " nth " << nth;

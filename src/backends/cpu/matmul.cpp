@@ -59,6 +59,7 @@ struct Plan {
     size_t prep_row = 0;        // bytes per prepared weight row; 0: the gemm reads raw rows
     int64_t chunk_rows = 1;     // weight rows per prepare + gemm round
     bool split_tokens = false;  // threads split tokens rather than rows (few rows, many tokens)
+    bool fused = false;         // decode: the table's gemv prepares group by group, no prepared rows in scratch
     size_t act_bytes = 0;       // scratch for all activation rows
     size_t prep_bytes = 0;      // scratch for one thread's prepared chunk
 };
@@ -72,7 +73,8 @@ Plan make_plan(const mm::MatmulIsaTable& table, const Tensor& x, const Tensor& w
     p.m = w.rows();
     p.k = w.cols();
     p.act_row = round_up(mm::act_row_bytes(p.kt->act, p.k), ALIGN);
-    p.prep_row = p.kt->prep_group_bytes * static_cast<size_t>(mm::n_groups(p.k));
+    p.fused = p.kt->gemv != nullptr && p.n <= avx2::GEMV_MAX_TOKENS;
+    p.prep_row = p.fused ? 0 : p.kt->prep_group_bytes * static_cast<size_t>(mm::n_groups(p.k));
     const size_t row_bytes = std::max<size_t>(1, p.prep_row ? p.prep_row : w.row_bytes());
     const size_t target = p.n <= 2 ? DECODE_CHUNK_BYTES : PREFILL_CHUNK_BYTES;
     p.chunk_rows = std::clamp<int64_t>(static_cast<int64_t>(target / row_bytes), 1, MAX_CHUNK_ROWS);
@@ -124,6 +126,14 @@ void matmul_with_table(const mm::MatmulIsaTable& table, ThreadPool& pool, Tensor
         g.n_tok = t1 - t0;
         g.y_stride = p.m;
         g.k = p.k;
+        if (p.fused) {
+            g.w = w.row_ptr(r0);
+            g.w_stride = w.row_bytes();
+            g.n_rows = r1 - r0;
+            g.group_raw_bytes = row_bytes(w.dtype, mm::GROUP);
+            g.y = ys + t0 * p.m + r0;
+            return p.kt->gemv(g, p.kt->prepare);
+        }
         uint8_t* buf = prep + static_cast<size_t>(ith) * p.prep_bytes;
         for (int64_t c0 = r0; c0 < r1; c0 += p.chunk_rows) {
             g.n_rows = std::min(p.chunk_rows, r1 - c0);
@@ -147,14 +157,17 @@ void matmul_with_table(const mm::MatmulIsaTable& table, ThreadPool& pool, Tensor
 namespace {
 
 using Gemm = void (*)(const mm::GemmArgs&);
-using Prepare = void (*)(const uint8_t*, void*, int64_t);
+using Prepare = mm::PrepareFn;
 
-mm::MatmulTypeKernels floats(Gemm gemm) { return {mm::ActFormat::F32, nullptr, 0, nullptr, gemm}; }
-mm::MatmulTypeKernels q32(Prepare prep, Gemm gemm) {
-    return {mm::ActFormat::Q8X32, avx2::quantize_act_q8x32, sizeof(mm::PrepQ32), prep, gemm};
+mm::MatmulTypeKernels floats(Gemm gemm) { return {mm::ActFormat::F32, nullptr, 0, nullptr, gemm, nullptr}; }
+// Decode uses the AVX2 gemvs in every table: it is bound by memory, not by vector width.
+mm::MatmulTypeKernels q32(Prepare prep, Gemm gemm, bool is_signed = false) {
+    return {mm::ActFormat::Q8X32, avx2::quantize_act_q8x32, sizeof(mm::PrepQ32), prep, gemm,
+            is_signed ? avx2::gemv_q32_signed : avx2::gemv_q32};
 }
-mm::MatmulTypeKernels kq(Prepare prep, Gemm gemm) {
-    return {mm::ActFormat::Q8K, avx2::quantize_act_q8k, sizeof(mm::PrepK), prep, gemm};
+mm::MatmulTypeKernels kq(Prepare prep, Gemm gemm, bool is_signed = false) {
+    return {mm::ActFormat::Q8K, avx2::quantize_act_q8k, sizeof(mm::PrepK), prep, gemm,
+            is_signed ? avx2::gemv_k_signed : avx2::gemv_k};
 }
 
 // The weight-type -> kernel map every SIMD table shares; gemms per ISA.
@@ -178,15 +191,15 @@ mm::MatmulIsaTable make_table(const char* name, const IsaGemms& g) {
         set(DType::Q8_0, q32(avx2::prepare_q8_0_offset, g.q32));
         set(DType::IQ4_NL, q32(avx2::prepare_iq4_nl_offset, g.q32));
     } else {
-        set(DType::Q8_0, q32(avx2::prepare_q8_0, g.q32_signed));
-        set(DType::IQ4_NL, q32(avx2::prepare_iq4_nl, g.q32_signed));
+        set(DType::Q8_0, q32(avx2::prepare_q8_0, g.q32_signed, true));
+        set(DType::IQ4_NL, q32(avx2::prepare_iq4_nl, g.q32_signed, true));
     }
     set(DType::Q2_K, kq(avx2::prepare_q2_k, g.k));
     set(DType::Q3_K, kq(avx2::prepare_q3_k, g.k));
     set(DType::Q4_K, kq(avx2::prepare_q4_k, g.k));
     set(DType::Q5_K, kq(avx2::prepare_q5_k, g.k));
     set(DType::Q6_K, kq(avx2::prepare_q6_k, g.k));
-    set(DType::IQ4_XS, kq(avx2::prepare_iq4_xs, g.k_signed));
+    set(DType::IQ4_XS, kq(avx2::prepare_iq4_xs, g.k_signed, true));
     return t;
 }
 
@@ -237,8 +250,8 @@ const mm::MatmulIsaTable* matmul_table(MatmulVariant v) {
                     "avx512_vnni", {avx512::gemm_f32, avx512::gemm_f16, avx512::gemm_bf16, avx512vnni::gemm_q32,
                                     nullptr, avx512vnni::gemm_k, avx512vnni::gemm_k_signed, true});
                 if (features().avx512bf16) {
-                    table.types[static_cast<int>(DType::BF16)] = {mm::ActFormat::BF16, avx512bf16::quantize_act_bf16,
-                                                                  0, nullptr, avx512bf16::gemm_bf16};
+                    table.types[static_cast<int>(DType::BF16)] = {
+                        mm::ActFormat::BF16, avx512bf16::quantize_act_bf16, 0, nullptr, avx512bf16::gemm_bf16, nullptr};
                 }
                 return table;
             }();

@@ -76,15 +76,21 @@ struct GemmArgs {
     float* y = nullptr;
     int64_t y_stride = 0;
     int64_t k = 0;  // elements per row
+    size_t group_raw_bytes = 0;  // gemv only: bytes of one 256-element group of a raw weight row
 };
+
+using PrepareFn = void (*)(const uint8_t* w_row, void* dst, int64_t k);
 
 // The kernels for one weight type on one ISA. gemm == nullptr: no fast kernel (the driver falls back to scalar).
 struct MatmulTypeKernels {
     ActFormat act = ActFormat::NONE;
     void (*quantize_act)(const float* x, void* dst, int64_t k) = nullptr;  // one row; null for ActFormat::F32
     size_t prep_group_bytes = 0;                                         // 0: gemm reads raw weight rows
-    void (*prepare)(const uint8_t* w_row, void* dst, int64_t k) = nullptr;  // one row into n_groups(k) groups
+    PrepareFn prepare = nullptr;  // one row into n_groups(k) groups
     void (*gemm)(const GemmArgs& a) = nullptr;
+    // Decode path (few tokens): a.w holds raw rows; each 256-element group is prepared into a stack buffer and
+    // consumed at once, so the weight stream from memory never pauses. Null: use prepare + gemm.
+    void (*gemv)(const GemmArgs& a, PrepareFn prepare) = nullptr;
 };
 
 constexpr int N_DTYPE_SLOTS = 40;  // DType ids are < 40

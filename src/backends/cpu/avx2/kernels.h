@@ -35,6 +35,13 @@ void gemm_q32_signed(const mm::GemmArgs& a);
 void gemm_k(const mm::GemmArgs& a);
 void gemm_k_signed(const mm::GemmArgs& a);
 
+// Fused decode over raw rows (at most GEMV_MAX_TOKENS tokens), any ISA with AVX2: see MatmulTypeKernels::gemv.
+constexpr int64_t GEMV_MAX_TOKENS = 2;
+void gemv_q32(const mm::GemmArgs& a, mm::PrepareFn prepare);
+void gemv_q32_signed(const mm::GemmArgs& a, mm::PrepareFn prepare);
+void gemv_k(const mm::GemmArgs& a, mm::PrepareFn prepare);
+void gemv_k_signed(const mm::GemmArgs& a, mm::PrepareFn prepare);
+
 // Raw weight rows with F32 activations.
 void gemm_f32(const mm::GemmArgs& a);
 void gemm_f16(const mm::GemmArgs& a);
