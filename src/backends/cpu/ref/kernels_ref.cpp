@@ -6,17 +6,37 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
+#include "base/fp16.h"
 #include "quant/quant.h"
 
 namespace snug::ref {
 
 float silu(float x) { return x / (1.0f + std::exp(-x)); }
 
-float gelu_tanh(float x) {
+namespace {
+float gelu_tanh_exact(float x) {
     constexpr float SQRT_2_OVER_PI = 0.79788456080286535587989211986876f;
     constexpr float COEF_A = 0.044715f;
     return 0.5f * x * (1.0f + std::tanh(SQRT_2_OVER_PI * x * (1.0f + COEF_A * x * x)));
+}
+
+// GELU at half precision: ggml's CPU backend evaluates it through a table indexed by the fp16 input and stores
+// fp16 outputs, and the reference outputs we match were made that way; the difference is visible in Gemma's logits.
+struct GeluTable {
+    std::vector<uint16_t> out;  // [65536] fp16 GELU of each fp16 input
+    GeluTable() : out(65536) {
+        for (uint32_t h = 0; h < 65536; ++h) out[h] = fp32_to_fp16(gelu_tanh_exact(fp16_to_fp32(static_cast<uint16_t>(h))));
+    }
+};
+}  // namespace
+
+float gelu_tanh(float x) {
+    static const GeluTable table;
+    if (x <= -10.0f) return 0.0f;
+    if (x >= 10.0f) return x;
+    return fp16_to_fp32(table.out[fp32_to_fp16(x)]);
 }
 
 void matmul(Tensor y, Tensor x, const Tensor& w, int64_t r0, int64_t r1, float* row_buf) {
