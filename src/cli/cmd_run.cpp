@@ -49,6 +49,9 @@ int cmd_run(const Argv& argv) {
     go.n_predict = a.int_or("--n-predict", -1);
     go.ignore_eog = a.flag("--ignore-eos");
     auto& s = go.sampling;
+    // Like llama.cpp's CLI, and unlike Ollama's API defaults, penalties are off unless asked for, so that
+    // --temperature 0 is plain greedy decoding.
+    s.repeat_penalty = 1.0f;
     s.temperature = static_cast<float>(a.float_or("--temperature", s.temperature));
     s.top_k = a.int_or("--top-k", s.top_k);
     s.top_p = static_cast<float>(a.float_or("--top-p", s.top_p));
@@ -58,7 +61,8 @@ int cmd_run(const Argv& argv) {
     s.repeat_last_n = a.int_or("--repeat-last-n", s.repeat_last_n);
     s.presence_penalty = static_cast<float>(a.float_or("--presence-penalty", s.presence_penalty));
     s.frequency_penalty = static_cast<float>(a.float_or("--frequency-penalty", s.frequency_penalty));
-    s.seed = static_cast<uint64_t>(a.int64_or("--seed", static_cast<int64_t>(s.seed)));
+    const int64_t seed = a.int64_or("--seed", -1);
+    s.seed = seed < 0 ? SamplingParams::SEED_RANDOM : static_cast<uint64_t>(seed);
     if (const auto stop = a.value("--stop")) go.stop.push_back(*stop);
 
     const bool json = a.flag("--json");
