@@ -57,7 +57,7 @@ void Engine::clear_sequence(int seq) {
     seq_len_[static_cast<size_t>(seq)] = 0;
 }
 
-std::vector<float> Engine::eval(int seq, std::span<const int32_t> tokens, Logits want) {
+std::span<const float> Engine::eval(int seq, std::span<const int32_t> tokens, Logits want) {
     const int start = seq_len_[static_cast<size_t>(seq)];
     const auto n = static_cast<int64_t>(tokens.size());
     if (start + n > n_ctx_)
@@ -67,9 +67,8 @@ std::vector<float> Engine::eval(int seq, std::span<const int32_t> tokens, Logits
         if (t < 0 || t >= n_vocab())
             throw Error("token id " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(n_vocab()));
     const int64_t V = n_vocab();
-    std::vector<float> logits;
-    if (want == Logits::ALL) logits.resize(static_cast<size_t>(n * V));
-    if (want == Logits::LAST && n > 0) logits.resize(static_cast<size_t>(V));
+    std::vector<float>& logits = logits_;
+    logits.resize(want == Logits::ALL ? static_cast<size_t>(n * V) : want == Logits::LAST && n > 0 ? static_cast<size_t>(V) : 0);
     for (int64_t b = 0; b < n; b += opt_.n_batch) {
         const int64_t m = std::min<int64_t>(opt_.n_batch, n - b);
         rows_.clear();
@@ -95,14 +94,16 @@ void Engine::step(int seq, std::span<const int32_t> tokens, int32_t first_pos, s
     positions_.resize(static_cast<size_t>(n));
     std::iota(positions_.begin(), positions_.end(), first_pos);
     const ModelConfig& c = model_->config();
-    StepInput in;
+    StepInput& in = step_;  // reused: after the first step its vectors have their capacity
     in.tokens = tokens;
     in.positions = positions_;
-    in.kv_layers.reserve(static_cast<size_t>(c.n_layers));
+    in.kv_layers.resize(static_cast<size_t>(c.n_layers));
     in.kv_slices.resize(static_cast<size_t>(c.n_layers));
     for (int il = 0; il < c.n_layers; ++il) {
-        in.kv_layers.push_back(kv_->layer(il));
-        in.kv_slices[static_cast<size_t>(il)].push_back(kv_->slice(seq, il, 0, n));
+        in.kv_layers[static_cast<size_t>(il)] = kv_->layer(il);
+        auto& slices = in.kv_slices[static_cast<size_t>(il)];
+        slices.clear();
+        slices.push_back(kv_->slice(seq, il, 0, n));
     }
     in.output_rows = output_rows;  // empty: no logits wanted, the model skips its output head
     backend_->reset_scratch();

@@ -48,9 +48,10 @@ public:
     int sequence_length(int seq) const { return seq_len_[static_cast<size_t>(seq)]; }
 
     // Appends tokens to seq and runs them through the model in batches of n_batch. Returns logits
-    // [n, n_vocab] row-major: the last token's (n = 1), every token's (n = tokens.size()), or none.
+    // [n, n_vocab] row-major: the last token's (n = 1), every token's (n = tokens.size()), or none. The view is
+    // into a buffer the engine reuses: valid until the next eval(). Decoding a token allocates nothing.
     // Throws snug::Error when the sequence would exceed the context or a token id is outside the vocabulary.
-    std::vector<float> eval(int seq, std::span<const int32_t> tokens, Logits want);
+    std::span<const float> eval(int seq, std::span<const int32_t> tokens, Logits want);
 
 private:
     Engine() = default;
@@ -66,6 +67,8 @@ private:
     int n_ctx_ = 0;
     std::vector<int> seq_len_;
     std::vector<int32_t> positions_, rows_;  // step buffers reused across steps
+    std::vector<float> logits_;              // [n_out, n_vocab] of the last eval()
+    StepInput step_;
 };
 
 }  // namespace snug

@@ -35,7 +35,7 @@ GenerateResult generate(Engine& engine, int seq, std::span<const int32_t> prompt
     };
 
     int64_t t0 = now_ns();
-    std::vector<float> logits = engine.eval(seq, prompt, Logits::LAST);
+    std::span<const float> logits = engine.eval(seq, prompt, Logits::LAST);
     r.prompt_ns = now_ns() - t0;
     t0 = now_ns();
     r.done_reason = "length";

@@ -20,7 +20,7 @@ double log_sum_exp(std::span<const float> logits) {
 
 std::vector<PositionScores> score_tokens(Engine& engine, std::span<const int32_t> tokens, int top_k) {
     const int seq = engine.new_sequence();
-    std::vector<float> logits;
+    std::span<const float> logits;
     try {
         logits = engine.eval(seq, tokens, Logits::ALL);
     } catch (...) {
@@ -71,7 +71,7 @@ PerplexityResult perplexity(Engine& engine, std::span<const int32_t> tokens, int
         std::copy_n(tokens.begin() + static_cast<ptrdiff_t>(c) * n_chunk_ctx, n_chunk_ctx, chunk.begin());
         if (add_bos) chunk[0] = tok.bos();
         engine.clear_sequence(seq);
-        const std::vector<float> logits = engine.eval(seq, chunk, Logits::ALL);
+        const std::span<const float> logits = engine.eval(seq, chunk, Logits::ALL);
         // Position j predicts token j + 1; only the second half of the chunk, which has enough context, counts.
         for (int j = first; j < n_chunk_ctx - 1; ++j) {
             const std::span<const float> row(logits.data() + static_cast<size_t>(j) * V, static_cast<size_t>(V));

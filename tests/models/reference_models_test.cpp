@@ -32,7 +32,7 @@ TEST_P(ReferenceModel, GreedyMatchesUntilFirstNearTie) {
         const std::vector<int32_t> want = r["generated_ids"];
         const std::vector<float> margins = r["margin_top1_top2"];
         const int seq = engine->new_sequence();
-        std::vector<float> logits = engine->eval(seq, prompt_ids, Logits::LAST);
+        std::span<const float> logits = engine->eval(seq, prompt_ids, Logits::LAST);
         size_t checked = 0;
         for (size_t i = 0; i < want.size(); ++i) {
             if (margins[i] < min_margin) break;  // a near tie: honest implementations may pick either
@@ -58,7 +58,7 @@ TEST_P(ReferenceModel, TeacherForcedLogitsWithinTolerance) {
     EXPECT_EQ(ours, ids) << "tokenization of the logits text";
 
     const int seq = engine->new_sequence();
-    const std::vector<float> logits = engine->eval(seq, ids, Logits::ALL);
+    const std::span<const float> logits = engine->eval(seq, ids, Logits::ALL);
     const int V = engine->n_vocab();
     const float tol = GetParam().exact ? 0.02f : 0.15f;
     int top1_same = 0, top1_checked = 0;
