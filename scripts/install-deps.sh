@@ -6,7 +6,7 @@ packages=(
   nlohmann-json3-dev libpcre2-dev                    # JSON, pre-tokenizer regexes
   libgtest-dev libgmock-dev libbenchmark-dev         # tests and micro-benchmarks
   clang libclang-rt-14-dev                           # libFuzzer target and sanitizer runtimes
-  python3 python3-numpy                              # ../shared/tools/synth_gguf.py for benchmark models
+  python3 python3-numpy jq bc                        # benchmark models (synth_gguf.py) and bench/compare.sh
 )
 missing=()
 for p in "${packages[@]}"; do
