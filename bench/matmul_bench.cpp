@@ -42,7 +42,8 @@ Buffer make_weights(DType t, int64_t m, int64_t k, std::mt19937& rng) {
         for (float& v : row) v = nd(rng);
         quant::quantize_row_ref(t, row.data(), w.get() + static_cast<size_t>(r) * rb, k);
     }
-    for (int64_t r = 64; r < m; ++r) std::memcpy(w.get() + static_cast<size_t>(r) * rb, w.get() + static_cast<size_t>(r % 64) * rb, rb);
+    for (int64_t r = 64; r < m; ++r)
+        std::memcpy(w.get() + static_cast<size_t>(r) * rb, w.get() + static_cast<size_t>(r % 64) * rb, rb);
     return w;
 }
 
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
     }
 
     const mm::MatmulIsaTable* table = nullptr;
-    for (MatmulVariant v : {MatmulVariant::AVX512_VNNI, MatmulVariant::AVX512, MatmulVariant::AVX2, MatmulVariant::REF}) {
+    for (MatmulVariant v :
+         {MatmulVariant::AVX512_VNNI, MatmulVariant::AVX512, MatmulVariant::AVX2, MatmulVariant::REF}) {
         if (table_name == "best" ? matmul_table(v) != nullptr : table_name == matmul_variant_name(v)) {
             table = matmul_table(v);
             break;
@@ -100,9 +102,7 @@ int main(int argc, char** argv) {
                            DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS,
                            DType::F16,  DType::BF16, DType::F32};
     const Shape shapes[] = {{4864, 896}, {896, 4864}, {8192, 2048}, {2048, 8192}};
-    // NOTE: sleeps after creating the pools: base::ThreadPool can miss a run() issued before its workers start.
     ThreadPool pool1(1), pool2(2);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::mt19937 rng(1);
 
     std::printf("%-7s %-10s | %-22s | %-24s\n", "type", "m x k", "n=1 GB/s (1T / 2T)", "n=512 GFLOP/s (1T / 2T)");

@@ -28,7 +28,8 @@ double pass_gbps(const uint64_t* buf, size_t n, int n_threads) {
     const size_t per = n / static_cast<size_t>(n_threads) / 8 * 8;
     const auto t0 = std::chrono::steady_clock::now();
     for (int t = 0; t < n_threads; ++t)
-        threads.emplace_back([&, t] { sums[static_cast<size_t>(t)] = read_sum(buf + static_cast<size_t>(t) * per, per); });
+        threads.emplace_back(
+            [&, t] { sums[static_cast<size_t>(t)] = read_sum(buf + static_cast<size_t>(t) * per, per); });
     for (auto& th : threads) th.join();
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     volatile uint64_t sink = 0;

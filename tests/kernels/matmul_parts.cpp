@@ -14,7 +14,8 @@ class MatmulParts : public ::testing::TestWithParam<MatmulVariant> {
 protected:
     void SetUp() override {
         table = matmul_table(GetParam());
-        if (table == nullptr) GTEST_SKIP() << "this CPU cannot run the " << matmul_variant_name(GetParam()) << " kernels";
+        if (table == nullptr)
+            GTEST_SKIP() << "this CPU cannot run the " << matmul_variant_name(GetParam()) << " kernels";
     }
     const mm::MatmulIsaTable* table = nullptr;
 };
@@ -23,7 +24,8 @@ std::vector<float> test_activations(int64_t k, std::mt19937& rng) {
     auto x = test::gaussian(static_cast<size_t>(k), rng);
     std::fill(x.begin(), x.begin() + 32, 0.0f);  // an all-zero block: d = 0
     x[static_cast<size_t>(k - 1)] = -1000.0f;  // an outlier
-    for (int64_t i = 64; i < std::min<int64_t>(k, 96); ++i) x[static_cast<size_t>(i)] = 0.5f * static_cast<float>(i % 3);  // ties
+    for (int64_t i = 64; i < std::min<int64_t>(k, 96); ++i)
+        x[static_cast<size_t>(i)] = 0.5f * static_cast<float>(i % 3);  // ties
     return x;
 }
 
@@ -51,7 +53,8 @@ TEST_P(MatmulParts, ActivationQuantizersMatchTwin) {
                 const auto* a = reinterpret_cast<const mm::ActQ8K*>(simd.data()) + g;
                 const auto* b = reinterpret_cast<const mm::ActQ8K*>(twin.data()) + g;
                 EXPECT_EQ(std::memcmp(a->qs, b->qs, sizeof(a->qs)), 0) << "q8k qs k=" << k << " group " << g;
-                EXPECT_EQ(std::memcmp(a->bsums, b->bsums, sizeof(a->bsums)), 0) << "q8k bsums k=" << k << " group " << g;
+                EXPECT_EQ(std::memcmp(a->bsums, b->bsums, sizeof(a->bsums)), 0)
+                    << "q8k bsums k=" << k << " group " << g;
                 EXPECT_EQ(a->d, b->d) << "q8k d k=" << k << " group " << g;
             }
         }
@@ -83,7 +86,8 @@ TEST_P(MatmulParts, PreparesMatchTwin) {
                     AlignedBuffer simd(bytes, 0x5a), twin(bytes, 0xa5);
                     kt.prepare(row, simd.data(), k);
                     ref::prepare_row(t, row, twin.data(), k, offset && (t == DType::Q8_0 || t == DType::IQ4_NL));
-                    const std::string where = test::type_name(t) + " k=" + std::to_string(k) + " row " + std::to_string(r);
+                    const std::string where =
+                        test::type_name(t) + " k=" + std::to_string(k) + " row " + std::to_string(r);
                     if (!ref::is_k_family(t)) {
                         EXPECT_EQ(std::memcmp(simd.data(), twin.data(), bytes), 0) << where;
                         continue;

@@ -134,15 +134,8 @@ inline std::vector<int64_t> test_ks(DType t) {
 }
 
 // Pools of 1, 2 and 3 threads, created once.
-// NOTE: waits after creating them: base::ThreadPool's workers read the job generation only once they start, so a
-// run() issued before a worker thread starts is missed and run() never returns. TODO(lead): capture the generation
-// in the constructor; then drop this wait.
 inline ThreadPool& test_pool(int n_threads) {
-    static ThreadPool* pools = [] {
-        auto* p = new ThreadPool[3]{ThreadPool(1), ThreadPool(2), ThreadPool(3)};
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        return p;
-    }();
+    static ThreadPool* pools = new ThreadPool[3]{ThreadPool(1), ThreadPool(2), ThreadPool(3)};
     return pools[n_threads - 1];
 }
 

@@ -1,5 +1,6 @@
 // backends/cpu/matmul.cpp: the matmul driver shared by every kernel table, and the tables themselves.
-// Per call: (1) threads quantize their share of activation rows into scratch, then meet at a spin barrier;
+// Per call: (1) threads quantize their share of activation rows into scratch, then meet at a spin barrier (decode:
+// each thread quantizes the one or two rows itself instead, which costs less than the meeting);
 // (2) each thread takes a contiguous range of weight rows (or of tokens, when rows are few), prepares a chunk of
 // rows at a time into its own scratch slice and runs the table's gemm over all its tokens. Nothing is allocated.
 #include "backends/cpu/matmul.h"
@@ -60,7 +61,8 @@ struct Plan {
     int64_t chunk_rows = 1;     // weight rows per prepare + gemm round
     bool split_tokens = false;  // threads split tokens rather than rows (few rows, many tokens)
     bool fused = false;         // decode: the table's gemv prepares group by group, no prepared rows in scratch
-    size_t act_bytes = 0;       // scratch for all activation rows
+    bool private_act = false;   // decode: each thread quantizes the few activation rows itself, no barrier
+    size_t act_bytes = 0;       // scratch for all activation rows (per thread when private_act)
     size_t prep_bytes = 0;      // scratch for one thread's prepared chunk
 };
 
@@ -78,7 +80,10 @@ Plan make_plan(const mm::MatmulIsaTable& table, const Tensor& x, const Tensor& w
     const size_t row_bytes = std::max<size_t>(1, p.prep_row ? p.prep_row : w.row_bytes());
     const size_t target = p.n <= 2 ? DECODE_CHUNK_BYTES : PREFILL_CHUNK_BYTES;
     p.chunk_rows = std::clamp<int64_t>(static_cast<int64_t>(target / row_bytes), 1, MAX_CHUNK_ROWS);
+    // Raw (float) rows are read in k-blocks by the gemm: the working set is a slice of each row, so take many rows.
+    if (p.prep_row == 0 && p.n > 2) p.chunk_rows = MAX_CHUNK_ROWS;
     p.split_tokens = nth > 1 && p.m < 16 * nth && p.n >= 4 * nth;
+    p.private_act = p.n <= 2;
     p.act_bytes = round_up(p.act_row * static_cast<size_t>(p.n), ALIGN);
     p.prep_bytes = round_up(p.prep_row * static_cast<size_t>(p.chunk_rows), ALIGN);
     return p;
@@ -89,26 +94,28 @@ Plan make_plan(const mm::MatmulIsaTable& table, const Tensor& x, const Tensor& w
 size_t matmul_table_scratch_bytes(const mm::MatmulIsaTable& table, Tensor x, const Tensor& w, int n_threads) {
     const Plan p = make_plan(table, x, w, n_threads);
     if (!p.kt) return matmul_scalar_scratch_bytes(x, w, n_threads);
-    return p.act_bytes + p.prep_bytes * static_cast<size_t>(n_threads);
+    return p.act_bytes * static_cast<size_t>(p.private_act ? n_threads : 1) +
+           p.prep_bytes * static_cast<size_t>(n_threads);
 }
 
 void matmul_with_table(const mm::MatmulIsaTable& table, ThreadPool& pool, Tensor y, Tensor x, const Tensor& w,
                        void* scratch) {
     const Plan p = make_plan(table, x, w, pool.size());
     if (!p.kt) return matmul_scalar(pool, y, x, w, scratch);
-    uint8_t* act = static_cast<uint8_t*>(scratch);
-    uint8_t* prep = act + p.act_bytes;
+    uint8_t* act_base = static_cast<uint8_t*>(scratch);
+    uint8_t* prep = act_base + p.act_bytes * static_cast<size_t>(p.private_act ? pool.size() : 1);
     const bool quantize = p.kt->act != mm::ActFormat::F32;
     const float* xs = x.f32();
     float* ys = y.f32();
     std::atomic<int> arrived{0};
     pool.run([&](int ith, int nth) {
+        uint8_t* act = act_base + (p.private_act ? static_cast<size_t>(ith) * p.act_bytes : 0);
         if (quantize) {
-            int64_t t0, t1;
-            ThreadPool::split(p.n, ith, nth, t0, t1);
+            int64_t t0 = 0, t1 = p.n;
+            if (!p.private_act) ThreadPool::split(p.n, ith, nth, t0, t1);
             for (int64_t t = t0; t < t1; ++t)
                 p.kt->quantize_act(xs + t * p.k, act + static_cast<size_t>(t) * p.act_row, p.k);
-            if (nth > 1) {  // every thread reads every activation row
+            if (nth > 1 && !p.private_act) {  // every thread reads every activation row
                 arrived.fetch_add(1, std::memory_order_acq_rel);
                 while (arrived.load(std::memory_order_acquire) < nth) cpu_relax();
             }
@@ -158,12 +165,12 @@ namespace {
 
 using Gemm = void (*)(const mm::GemmArgs&);
 using Prepare = mm::PrepareFn;
+using Gemv = void (*)(const mm::GemmArgs&, mm::PrepareFn);
 
 mm::MatmulTypeKernels floats(Gemm gemm) { return {mm::ActFormat::F32, nullptr, 0, nullptr, gemm, nullptr}; }
 // Decode uses the AVX2 gemvs in every table: it is bound by memory, not by vector width.
-mm::MatmulTypeKernels q32(Prepare prep, Gemm gemm, bool is_signed = false) {
-    return {mm::ActFormat::Q8X32, avx2::quantize_act_q8x32, sizeof(mm::PrepQ32), prep, gemm,
-            is_signed ? avx2::gemv_q32_signed : avx2::gemv_q32};
+mm::MatmulTypeKernels q32(Prepare prep, Gemm gemm, Gemv gemv) {
+    return {mm::ActFormat::Q8X32, avx2::quantize_act_q8x32, sizeof(mm::PrepQ32), prep, gemm, gemv};
 }
 mm::MatmulTypeKernels kq(Prepare prep, Gemm gemm, bool is_signed = false) {
     return {mm::ActFormat::Q8K, avx2::quantize_act_q8k, sizeof(mm::PrepK), prep, gemm,
@@ -183,16 +190,16 @@ mm::MatmulIsaTable make_table(const char* name, const IsaGemms& g) {
     set(DType::F32, floats(g.f32));
     set(DType::F16, floats(g.f16));
     set(DType::BF16, floats(g.bf16));
-    set(DType::Q4_0, q32(avx2::prepare_q4_0, g.q32));
-    set(DType::Q4_1, q32(avx2::prepare_q4_1, g.q32));
-    set(DType::Q5_0, q32(avx2::prepare_q5_0, g.q32));
-    set(DType::Q5_1, q32(avx2::prepare_q5_1, g.q32));
+    set(DType::Q4_0, q32(avx2::prepare_q4_0, g.q32, avx2::gemv_q4_0));
+    set(DType::Q4_1, q32(avx2::prepare_q4_1, g.q32, avx2::gemv_q4_1));
+    set(DType::Q5_0, q32(avx2::prepare_q5_0, g.q32, avx2::gemv_q5_0));
+    set(DType::Q5_1, q32(avx2::prepare_q5_1, g.q32, avx2::gemv_q5_1));
     if (g.offset_signed) {
-        set(DType::Q8_0, q32(avx2::prepare_q8_0_offset, g.q32));
-        set(DType::IQ4_NL, q32(avx2::prepare_iq4_nl_offset, g.q32));
+        set(DType::Q8_0, q32(avx2::prepare_q8_0_offset, g.q32, avx2::gemv_q8_0));
+        set(DType::IQ4_NL, q32(avx2::prepare_iq4_nl_offset, g.q32, avx2::gemv_iq4_nl));
     } else {
-        set(DType::Q8_0, q32(avx2::prepare_q8_0, g.q32_signed, true));
-        set(DType::IQ4_NL, q32(avx2::prepare_iq4_nl, g.q32_signed, true));
+        set(DType::Q8_0, q32(avx2::prepare_q8_0, g.q32_signed, avx2::gemv_q8_0));
+        set(DType::IQ4_NL, q32(avx2::prepare_iq4_nl, g.q32_signed, avx2::gemv_iq4_nl));
     }
     set(DType::Q2_K, kq(avx2::prepare_q2_k, g.k));
     set(DType::Q3_K, kq(avx2::prepare_q3_k, g.k));

@@ -28,7 +28,9 @@ struct F32 {
 
 struct F16 {
     static constexpr size_t BYTES = 2;
-    static __m256 load8(const uint8_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+    static __m256 load8(const uint8_t* p) {
+        return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    }
     static float load1(const uint8_t* p) {
         uint16_t h;
         std::memcpy(&h, p, 2);
@@ -54,7 +56,7 @@ struct BF16 {
 
 // R weight rows x N tokens over the whole row; the k % 8 tail in scalar.
 template <class W, int R, int N>
-void tile(const mm::GemmArgs& a, int64_t r0, int64_t t0) {
+void tile(const mm::GemmArgs& a, int64_t r0, int64_t t0, int64_t k0, int64_t k1) {
     const uint8_t* w[R];
     const float* x[N];
     for (int r = 0; r < R; ++r) w[r] = a.w + static_cast<size_t>(r0 + r) * a.w_stride;
@@ -62,8 +64,8 @@ void tile(const mm::GemmArgs& a, int64_t r0, int64_t t0) {
     __m256 acc[R][N];
     for (int r = 0; r < R; ++r)
         for (int t = 0; t < N; ++t) acc[r][t] = _mm256_setzero_ps();
-    const int64_t k8 = a.k & ~int64_t{7};
-    for (int64_t i = 0; i < k8; i += 8) {
+    const int64_t k8 = k0 + ((k1 - k0) & ~int64_t{7});
+    for (int64_t i = k0; i < k8; i += 8) {
         __m256 wv[R];
         for (int r = 0; r < R; ++r) wv[r] = W::load8(w[r] + static_cast<size_t>(i) * W::BYTES);
         for (int t = 0; t < N; ++t) {
@@ -74,37 +76,44 @@ void tile(const mm::GemmArgs& a, int64_t r0, int64_t t0) {
     for (int r = 0; r < R; ++r) {
         for (int t = 0; t < N; ++t) {
             float sum = hsum(acc[r][t]);
-            for (int64_t i = k8; i < a.k; ++i) sum += W::load1(w[r] + static_cast<size_t>(i) * W::BYTES) * x[t][i];
-            a.y[(t0 + t) * a.y_stride + r0 + r] = sum;
+            for (int64_t i = k8; i < k1; ++i) sum += W::load1(w[r] + static_cast<size_t>(i) * W::BYTES) * x[t][i];
+            float& y = a.y[(t0 + t) * a.y_stride + r0 + r];
+            y = k0 == 0 ? sum : y + sum;
         }
     }
 }
 
-// Decode (one token): 4 rows at a time. More tokens: 2 rows x 4 tokens (8 accumulators).
+// Prefill works in k-blocks of K_BLOCK so a 4-token activation tile (8 KiB) stays in L1 while it meets every row
+// of the chunk; partial sums add into y.
+constexpr int64_t K_BLOCK = 512;
+
+// Decode (one token): 4 rows at a time, whole rows. More tokens: 2 rows x up to 4 tokens (8 accumulators).
 template <class W>
 void gemm(const mm::GemmArgs& a) {
-    for (int64_t t0 = 0; t0 < a.n_tok;) {
-        const int64_t nt = a.n_tok - t0;
-        if (nt == 1) {
-            int64_t r = 0;
-            for (; r + 4 <= a.n_rows; r += 4) tile<W, 4, 1>(a, r, t0);
-            for (; r < a.n_rows; ++r) tile<W, 1, 1>(a, r, t0);
-            t0 += 1;
-            continue;
-        }
-        const int step = nt >= 4 ? 4 : static_cast<int>(nt);
-        for (int64_t r = 0; r < a.n_rows; r += 2) {
-            const bool two = r + 2 <= a.n_rows;
-            switch (step * 2 + (two ? 1 : 0)) {
-                case 4: tile<W, 1, 2>(a, r, t0); break;
-                case 5: tile<W, 2, 2>(a, r, t0); break;
-                case 6: tile<W, 1, 3>(a, r, t0); break;
-                case 7: tile<W, 2, 3>(a, r, t0); break;
-                case 8: tile<W, 1, 4>(a, r, t0); break;
-                default: tile<W, 2, 4>(a, r, t0); break;
+    if (a.n_tok == 1) {
+        int64_t r = 0;
+        for (; r + 4 <= a.n_rows; r += 4) tile<W, 4, 1>(a, r, 0, 0, a.k);
+        for (; r < a.n_rows; ++r) tile<W, 1, 1>(a, r, 0, 0, a.k);
+        return;
+    }
+    for (int64_t k0 = 0; k0 < a.k; k0 += K_BLOCK) {
+        const int64_t k1 = a.k - k0 < K_BLOCK ? a.k : k0 + K_BLOCK;
+        for (int64_t t0 = 0; t0 < a.n_tok; t0 += 4) {
+            const int64_t nt = a.n_tok - t0 >= 4 ? 4 : a.n_tok - t0;
+            for (int64_t r = 0; r < a.n_rows; r += 2) {
+                const bool two = r + 2 <= a.n_rows;
+                switch (nt * 2 + (two ? 1 : 0)) {
+                    case 2: tile<W, 1, 1>(a, r, t0, k0, k1); break;
+                    case 3: tile<W, 2, 1>(a, r, t0, k0, k1); break;
+                    case 4: tile<W, 1, 2>(a, r, t0, k0, k1); break;
+                    case 5: tile<W, 2, 2>(a, r, t0, k0, k1); break;
+                    case 6: tile<W, 1, 3>(a, r, t0, k0, k1); break;
+                    case 7: tile<W, 2, 3>(a, r, t0, k0, k1); break;
+                    case 8: tile<W, 1, 4>(a, r, t0, k0, k1); break;
+                    default: tile<W, 2, 4>(a, r, t0, k0, k1); break;
+                }
             }
         }
-        t0 += step;
     }
 }
 

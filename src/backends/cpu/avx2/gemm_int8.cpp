@@ -163,12 +163,6 @@ void gemm_k_signed(const mm::GemmArgs& a) {
     run_tiles<PrepK, k_tile<1, true>, k_tile<2, true>, k_tile<3, true>, k_tile<4, true>>(a);
 }
 
-void gemv_q32(const mm::GemmArgs& a, mm::PrepareFn p) {
-    gemv<PrepQ32, ActQ8x32, q32_group<1, false>, q32_group<2, false>>(a, p);
-}
-void gemv_q32_signed(const mm::GemmArgs& a, mm::PrepareFn p) {
-    gemv<PrepQ32, ActQ8x32, q32_group<1, true>, q32_group<2, true>>(a, p);
-}
 void gemv_k(const mm::GemmArgs& a, mm::PrepareFn p) { gemv<PrepK, ActQ8K, k_group<1, false>, k_group<2, false>>(a, p); }
 void gemv_k_signed(const mm::GemmArgs& a, mm::PrepareFn p) {
     gemv<PrepK, ActQ8K, k_group<1, true>, k_group<2, true>>(a, p);

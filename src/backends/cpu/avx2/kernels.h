@@ -37,8 +37,14 @@ void gemm_k_signed(const mm::GemmArgs& a);
 
 // Fused decode over raw rows (at most GEMV_MAX_TOKENS tokens), any ISA with AVX2: see MatmulTypeKernels::gemv.
 constexpr int64_t GEMV_MAX_TOKENS = 2;
-void gemv_q32(const mm::GemmArgs& a, mm::PrepareFn prepare);
-void gemv_q32_signed(const mm::GemmArgs& a, mm::PrepareFn prepare);
+// 32-element block types decode blocks in registers (prepare unused); the signed ones use the sign trick.
+void gemv_q4_0(const mm::GemmArgs& a, mm::PrepareFn unused);
+void gemv_q4_1(const mm::GemmArgs& a, mm::PrepareFn unused);
+void gemv_q5_0(const mm::GemmArgs& a, mm::PrepareFn unused);
+void gemv_q5_1(const mm::GemmArgs& a, mm::PrepareFn unused);
+void gemv_q8_0(const mm::GemmArgs& a, mm::PrepareFn unused);
+void gemv_iq4_nl(const mm::GemmArgs& a, mm::PrepareFn unused);
+// K-quants prepare one super-block at a time into a stack buffer.
 void gemv_k(const mm::GemmArgs& a, mm::PrepareFn prepare);
 void gemv_k_signed(const mm::GemmArgs& a, mm::PrepareFn prepare);
 

@@ -30,22 +30,18 @@ inline __m256i shift_mask(__m256i v, int s, __m256i mask) {
     return _mm256_and_si256(v, mask);
 }
 
-inline void store_scales(PrepK& o, const int* sc, const int* mn, int n_sub) {
-    const int per = 16 / n_sub;  // 16-element groups per sub-block
-    for (int g = 0; g < 16; ++g) {
-        o.sc[g] = static_cast<int16_t>(sc[g / per]);
-        o.mn[g] = static_cast<int16_t>(mn[g / per]);
-    }
-}
-
-// Q4_K/Q5_K's 6-bit scales and mins of the 8 sub-blocks.
-inline void scales_k4(const uint8_t* s, int* sc, int* mn) {
-    for (int j = 0; j < 4; ++j) {
-        sc[j] = s[j] & 63;
-        mn[j] = s[j + 4] & 63;
-        sc[j + 4] = (s[j + 8] & 15) | (s[j] >> 6) << 4;
-        mn[j + 4] = (s[j + 8] >> 4) | (s[j + 4] >> 6) << 4;
-    }
+// Q4_K/Q5_K's 6-bit scales and mins of the 8 sub-blocks (layout in quant/blocks.h), four at a time in a uint32,
+// stored as one int16 per 16-element group.
+inline void store_scales_k4(PrepK& o, const uint8_t* s) {
+    uint32_t u[3];
+    std::memcpy(u, s, 12);
+    const uint32_t sc_lo = u[0] & 0x3f3f3f3fu, mn_lo = u[1] & 0x3f3f3f3fu;
+    const uint32_t sc_hi = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 2) & 0x30303030u);
+    const uint32_t mn_hi = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 2) & 0x30303030u);
+    const __m128i sc = _mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi), 0, 0);
+    const __m128i mn = _mm_setr_epi32(static_cast<int>(mn_lo), static_cast<int>(mn_hi), 0, 0);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o.sc), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(sc, sc)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o.mn), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mn, mn)));
 }
 
 // Q2_K/Q3_K: the 2-bit fields of half h, shift s -> elements 128h + 32s .. + 32.
@@ -85,14 +81,17 @@ void prepare_q3_k(const uint8_t* w, void* dst, int64_t k) {
         two_bit_chunks(p + offsetof(quant::BlockQ3_K, qs), [&](int c, __m256i q) {
             store256(o.q + 32 * c, _mm256_or_si256(q, shift_mask(hmask, c - 2, four)));
         });
-        const uint8_t* s = p + offsetof(quant::BlockQ3_K, scales);
-        for (int j = 0; j < 16; ++j) {
-            const int low = j < 8 ? s[j] & 15 : s[j - 8] >> 4;
-            const int high = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
-            const int v = (low | high << 4) - 32;
-            o.sc[j] = static_cast<int16_t>(v);
-            o.mn[j] = static_cast<int16_t>(-4 * v);
-        }
+        // 16 six-bit scales, four per uint32: low nibbles from bytes 0..7, high pairs from bytes 8..11.
+        uint32_t u[3];
+        std::memcpy(u, p + offsetof(quant::BlockQ3_K, scales), 12);
+        const uint32_t lo = 0x0f0f0f0fu, hi = 0x03030303u;
+        const __m128i packed = _mm_setr_epi32(static_cast<int>((u[0] & lo) | (u[2] & hi) << 4),
+                                              static_cast<int>((u[1] & lo) | ((u[2] >> 2) & hi) << 4),
+                                              static_cast<int>(((u[0] >> 4) & lo) | ((u[2] >> 4) & hi) << 4),
+                                              static_cast<int>(((u[1] >> 4) & lo) | ((u[2] >> 6) & hi) << 4));
+        const __m256i sc = _mm256_sub_epi16(_mm256_cvtepu8_epi16(packed), _mm256_set1_epi16(32));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o.sc), sc);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o.mn), _mm256_mullo_epi16(sc, _mm256_set1_epi16(-4)));
         o.d = half_at(p + offsetof(quant::BlockQ3_K, d));
         o.dmin = o.d;
     }
@@ -109,9 +108,7 @@ void prepare_q4_k(const uint8_t* w, void* dst, int64_t k) {
             store256(o.q + 64 * c, _mm256_and_si256(raw, mask));
             store256(o.q + 64 * c + 32, shift_mask(raw, 4, mask));
         }
-        int sc[8], mn[8];
-        scales_k4(p + offsetof(quant::BlockQ4_K, scales), sc, mn);
-        store_scales(o, sc, mn, 8);
+        store_scales_k4(o, p + offsetof(quant::BlockQ4_K, scales));
         o.d = half_at(p);
         o.dmin = -half_at(p + offsetof(quant::BlockQ4_K, dmin));
     }
@@ -131,9 +128,7 @@ void prepare_q5_k(const uint8_t* w, void* dst, int64_t k) {
             store256(o.q + 64 * c + 32,
                      _mm256_or_si256(shift_mask(raw, 4, mask), shift_mask(qh, 2 * c + 1 - 4, bit4)));
         }
-        int sc[8], mn[8];
-        scales_k4(p + offsetof(quant::BlockQ5_K, scales), sc, mn);
-        store_scales(o, sc, mn, 8);
+        store_scales_k4(o, p + offsetof(quant::BlockQ5_K, scales));
         o.d = half_at(p);
         o.dmin = -half_at(p + offsetof(quant::BlockQ5_K, dmin));
     }
@@ -182,10 +177,13 @@ void prepare_iq4_xs(const uint8_t* w, void* dst, int64_t k) {
         uint16_t scales_h;
         std::memcpy(&scales_h, p + offsetof(quant::BlockIQ4_XS, scales_h), 2);
         const uint8_t* scales_l = p + offsetof(quant::BlockIQ4_XS, scales_l);
-        int sc[8], mn[8] = {};
+        alignas(16) uint8_t ls[16] = {};
         for (int j = 0; j < 8; ++j)
-            sc[j] = (((scales_l[j / 2] >> (4 * (j % 2))) & 15) | ((scales_h >> (2 * j)) & 3) << 4) - 32;
-        store_scales(o, sc, mn, 8);
+            ls[j] = static_cast<uint8_t>(((scales_l[j / 2] >> (4 * (j % 2))) & 15) | ((scales_h >> (2 * j)) & 3) << 4);
+        const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(ls));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o.sc),
+                            _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(v, v)), _mm256_set1_epi16(32)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o.mn), _mm256_setzero_si256());
         o.d = half_at(p);
         o.dmin = 0.0f;
     }

@@ -34,7 +34,7 @@ struct BF16 {
 };
 
 template <class W, int R, int N>
-void tile(const mm::GemmArgs& a, int64_t r0, int64_t t0) {
+void tile(const mm::GemmArgs& a, int64_t r0, int64_t t0, int64_t k0, int64_t k1) {
     const uint8_t* w[R];
     const float* x[N];
     for (int r = 0; r < R; ++r) w[r] = a.w + static_cast<size_t>(r0 + r) * a.w_stride;
@@ -42,8 +42,8 @@ void tile(const mm::GemmArgs& a, int64_t r0, int64_t t0) {
     __m512 acc[R][N];
     for (int r = 0; r < R; ++r)
         for (int t = 0; t < N; ++t) acc[r][t] = _mm512_setzero_ps();
-    const int64_t k16 = a.k & ~int64_t{15};
-    for (int64_t i = 0; i < k16; i += 16) {
+    const int64_t k16 = k0 + ((k1 - k0) & ~int64_t{15});
+    for (int64_t i = k0; i < k16; i += 16) {
         __m512 wv[R];
         for (int r = 0; r < R; ++r) wv[r] = W::load(w[r] + static_cast<size_t>(i) * W::BYTES);
         for (int t = 0; t < N; ++t) {
@@ -51,8 +51,8 @@ void tile(const mm::GemmArgs& a, int64_t r0, int64_t t0) {
             for (int r = 0; r < R; ++r) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
         }
     }
-    if (k16 < a.k) {
-        const auto m = static_cast<__mmask16>((1u << (a.k - k16)) - 1);
+    if (k16 < k1) {
+        const auto m = static_cast<__mmask16>((1u << (k1 - k16)) - 1);
         __m512 wv[R];
         for (int r = 0; r < R; ++r) wv[r] = W::load(w[r] + static_cast<size_t>(k16) * W::BYTES, m);
         for (int t = 0; t < N; ++t) {
@@ -61,28 +61,37 @@ void tile(const mm::GemmArgs& a, int64_t r0, int64_t t0) {
         }
     }
     for (int r = 0; r < R; ++r)
-        for (int t = 0; t < N; ++t) a.y[(t0 + t) * a.y_stride + r0 + r] = _mm512_reduce_add_ps(acc[r][t]);
+        for (int t = 0; t < N; ++t) {
+            const float sum = _mm512_reduce_add_ps(acc[r][t]);
+            float& y = a.y[(t0 + t) * a.y_stride + r0 + r];
+            y = k0 == 0 ? sum : y + sum;
+        }
 }
 
-// Decode (one token): 4 rows at a time. More tokens: 4 rows x up to 4 tokens (16 accumulators).
+// Prefill works in k-blocks of K_BLOCK so a 4-token activation tile (8 KiB) stays in L1 while it meets every row
+// of the chunk; partial sums add into y. Decode (one token) takes whole rows.
+constexpr int64_t K_BLOCK = 512;
+
 template <class W, int N>
-void rows(const mm::GemmArgs& a, int64_t t0) {
+void rows(const mm::GemmArgs& a, int64_t t0, int64_t k0, int64_t k1) {
     int64_t r = 0;
-    for (; r + 4 <= a.n_rows; r += 4) tile<W, 4, N>(a, r, t0);
-    for (; r < a.n_rows; ++r) tile<W, 1, N>(a, r, t0);
+    for (; r + 4 <= a.n_rows; r += 4) tile<W, 4, N>(a, r, t0, k0, k1);
+    for (; r < a.n_rows; ++r) tile<W, 1, N>(a, r, t0, k0, k1);
 }
 
 template <class W>
 void gemm(const mm::GemmArgs& a) {
-    for (int64_t t0 = 0; t0 < a.n_tok;) {
-        const int64_t nt = a.n_tok - t0;
-        switch (nt >= 4 ? 4 : nt) {
-            case 1: rows<W, 1>(a, t0); break;
-            case 2: rows<W, 2>(a, t0); break;
-            case 3: rows<W, 3>(a, t0); break;
-            default: rows<W, 4>(a, t0); break;
+    const int64_t kb = a.n_tok == 1 ? a.k : K_BLOCK;
+    for (int64_t k0 = 0; k0 < a.k; k0 += kb) {
+        const int64_t k1 = a.k - k0 < kb ? a.k : k0 + kb;
+        for (int64_t t0 = 0; t0 < a.n_tok; t0 += 4) {
+            switch (a.n_tok - t0 >= 4 ? 4 : a.n_tok - t0) {
+                case 1: rows<W, 1>(a, t0, k0, k1); break;
+                case 2: rows<W, 2>(a, t0, k0, k1); break;
+                case 3: rows<W, 3>(a, t0, k0, k1); break;
+                default: rows<W, 4>(a, t0, k0, k1); break;
+            }
         }
-        t0 += nt >= 4 ? 4 : nt;
     }
 }
 
