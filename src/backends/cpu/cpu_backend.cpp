@@ -81,13 +81,14 @@ void CpuBackend::attention(Tensor out, Tensor q, const KvLayer& kv, std::span<co
                            std::span<const int32_t> positions, const AttnParams& p) {
     const int64_t n_heads = q.dim(1);
     const int64_t head_dim = q.dim(2);
-    auto* acc = static_cast<float*>(arena_.alloc(static_cast<size_t>(head_dim * pool_.size()) * sizeof(float)));
+    const int64_t acc_floats = ATTENTION_ACC_HEADS * head_dim;
+    auto* acc = static_cast<float*>(arena_.alloc(static_cast<size_t>(acc_floats * pool_.size()) * sizeof(float)));
     for (const auto& s : seqs) {
         const int64_t items = static_cast<int64_t>(s.end - s.begin) * n_heads;
         pool_.run([&](int ith, int nth) {
             int64_t w0, w1;
             ThreadPool::split(items, ith, nth, w0, w1);
-            ref::attention(out, q, kv, s, positions, p, w0, w1, acc + ith * head_dim);
+            kernels_->attention(out, q, kv, s, positions, p, w0, w1, acc + ith * acc_floats);
         });
     }
 }
