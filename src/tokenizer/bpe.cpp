@@ -13,10 +13,7 @@ namespace snug::tok {
 
 namespace {
 
-struct Symbol {
-    int prev, next;
-    size_t begin, n;  // bytes of the word; n == 0 once merged away
-};
+using Symbol = MergeSymbol;
 
 struct Bigram {
     int left, right;
@@ -39,12 +36,7 @@ public:
         if (v_.ignore_merges && v_.find(word_) >= 0) {
             symbols_.push_back({-1, -1, 0, word_.size()});
         } else {
-            for (size_t off = 0; off < word_.size();) {
-                const size_t n = std::min(utf8_len(word_[off]), word_.size() - off);
-                const int index = static_cast<int>(symbols_.size());
-                symbols_.push_back({index - 1, off + n == word_.size() ? -1 : index + 1, off, n});
-                off += n;
-            }
+            split_utf8_symbols(word_, symbols_);
         }
         for (int i = 1; i < static_cast<int>(symbols_.size()); ++i) try_add(i - 1, i);
 

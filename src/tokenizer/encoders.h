@@ -4,9 +4,28 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <algorithm>
 #include <vector>
 
+#include "tokenizer/unicode.h"
+
 namespace snug::tok {
+
+// A piece of text in the merge loops of SPM and BPE: a doubly linked chain over byte ranges.
+struct MergeSymbol {
+    int prev, next;   // neighbours in the live chain, -1 at the ends
+    size_t begin, n;  // bytes of the text; n == 0 once merged into its left neighbour
+};
+
+// One symbol per UTF-8 character of text (a truncated trailing character stays one symbol), chained in order.
+inline void split_utf8_symbols(std::string_view text, std::vector<MergeSymbol>& out) {
+    for (size_t off = 0; off < text.size();) {
+        const size_t n = std::min(utf8_len(text[off]), text.size() - off);
+        const int index = static_cast<int>(out.size());
+        out.push_back({index - 1, off + n == text.size() ? -1 : index + 1, off, n});
+        off += n;
+    }
+}
 
 struct Vocab;
 class PreTokenizer;

@@ -12,10 +12,7 @@ namespace snug::tok {
 
 namespace {
 
-struct Symbol {
-    int prev, next;   // neighbours in the live chain, -1 at the ends
-    size_t begin, n;  // bytes of the text; n == 0 once merged into its left neighbour
-};
+using Symbol = MergeSymbol;
 
 struct Bigram {
     int left, right;
@@ -35,12 +32,7 @@ public:
     SpmSession(const Vocab& v, std::string_view text) : v_(v), text_(text) {}
 
     void run(std::vector<int32_t>& out) {
-        for (size_t off = 0; off < text_.size();) {
-            const size_t n = std::min(utf8_len(text_[off]), text_.size() - off);
-            const int index = static_cast<int>(symbols_.size());
-            symbols_.push_back({index - 1, off + n == text_.size() ? -1 : index + 1, off, n});
-            off += n;
-        }
+        split_utf8_symbols(text_, symbols_);
         for (int i = 1; i < static_cast<int>(symbols_.size()); ++i) try_add(i - 1, i);
 
         while (!queue_.empty()) {
