@@ -7,7 +7,12 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev         # tests and micro-benchmarks
   clang libclang-rt-14-dev                           # libFuzzer target and sanitizer runtimes
   python3 python3-numpy jq bc                        # benchmark models (synth_gguf.py) and bench/compare.sh
+  libcpp-httplib-dev                                 # HTTP server (snug serve) and test servers
+  libcurl4-openssl-dev libssl-dev                    # downloads, remote GGUF headers, sha256
+  nodejs                                             # the ollama/openai client libraries drive the server in tests
 )
+# Debian's npm package conflicts with node distributions that bundle npm: add it only when npm is absent.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
