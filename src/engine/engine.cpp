@@ -30,6 +30,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     kc.block_size = opt.kv_block_size;
     kc.max_positions = e->n_ctx_;
     kc.max_sequences = opt.max_sequences;
+    kc.max_full_contexts = opt.max_full_contexts;
     e->kv_ = std::make_unique<KvCache>(kc);
     e->backend_ = std::make_unique<CpuBackend>(opt.n_threads);
     return e;
@@ -57,15 +58,20 @@ void Engine::clear_sequence(int seq) {
     seq_len_[static_cast<size_t>(seq)] = 0;
 }
 
-std::span<const float> Engine::eval(int seq, std::span<const int32_t> tokens, Logits want) {
-    const int start = seq_len_[static_cast<size_t>(seq)];
-    const auto n = static_cast<int64_t>(tokens.size());
-    if (start + n > n_ctx_)
-        throw Error("the sequence needs " + std::to_string(start + n) + " positions but the context size is " +
+void Engine::check_tokens(int seq, std::span<const int32_t> tokens) const {
+    if (seq < 0 || static_cast<size_t>(seq) >= seq_len_.size()) throw Error("no sequence " + std::to_string(seq));
+    const int64_t end = seq_len_[static_cast<size_t>(seq)] + static_cast<int64_t>(tokens.size());
+    if (end > n_ctx_)
+        throw Error("the sequence needs " + std::to_string(end) + " positions but the context size is " +
                     std::to_string(n_ctx_));
     for (int32_t t : tokens)
         if (t < 0 || t >= n_vocab())
             throw Error("token id " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(n_vocab()));
+}
+
+std::span<const float> Engine::eval(int seq, std::span<const int32_t> tokens, Logits want) {
+    check_tokens(seq, tokens);
+    const auto n = static_cast<int64_t>(tokens.size());
     const int64_t V = n_vocab();
     std::vector<float>& logits = logits_;
     logits.resize(want == Logits::ALL ? static_cast<size_t>(n * V) : want == Logits::LAST && n > 0 ? static_cast<size_t>(V) : 0);
@@ -79,23 +85,61 @@ std::span<const float> Engine::eval(int seq, std::span<const int32_t> tokens, Lo
             rows_.push_back(static_cast<int32_t>(m - 1));
         }
         float* out = rows_.empty() ? nullptr : (want == Logits::ALL ? logits.data() + b * V : logits.data());
-        step(seq, tokens.subspan(static_cast<size_t>(b), static_cast<size_t>(m)), static_cast<int32_t>(start + b),
-             rows_, out);
-        seq_len_[static_cast<size_t>(seq)] = static_cast<int>(start + b + m);
+        const int start = seq_len_[static_cast<size_t>(seq)];
+        if (!kv_->prepare(seq, start, static_cast<int32_t>(start + m)))
+            throw Error("KV cache is full: no free block for " + std::to_string(m) + " more tokens");
+        entries_.assign(1, BatchEntry{seq, tokens.subspan(static_cast<size_t>(b), static_cast<size_t>(m)), false});
+        forward(rows_, out);
     }
     return logits;
 }
 
-void Engine::step(int seq, std::span<const int32_t> tokens, int32_t first_pos, std::span<const int32_t> output_rows,
-                  float* logits) {
-    const auto n = static_cast<int32_t>(tokens.size());
-    if (!kv_->prepare(seq, first_pos, first_pos + n))
-        throw Error("KV cache is full: no free block for " + std::to_string(n) + " more tokens");
-    positions_.resize(static_cast<size_t>(n));
-    std::iota(positions_.begin(), positions_.end(), first_pos);
+std::span<const float> Engine::decode(std::span<const BatchEntry> entries, bool& ok) {
+    ok = false;
+    rows_.clear();
+    int32_t row = 0;
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const BatchEntry& e = entries[i];
+        check_tokens(e.seq, e.tokens);
+        if (e.tokens.empty()) throw Error("a batch entry has no tokens");
+        for (size_t j = 0; j < i; ++j)
+            if (entries[j].seq == e.seq) throw Error("sequence " + std::to_string(e.seq) + " appears twice in a batch");
+        row += static_cast<int32_t>(e.tokens.size());
+        if (e.want_logits) rows_.push_back(row - 1);
+    }
+    for (const BatchEntry& e : entries) {
+        const int start = seq_len_[static_cast<size_t>(e.seq)];
+        // Blocks taken by entries before a failing one stay with their sequences: those positions come next anyway.
+        if (!kv_->prepare(e.seq, start, start + static_cast<int32_t>(e.tokens.size()))) return {};
+    }
+    logits_.resize(rows_.size() * static_cast<size_t>(n_vocab()));
+    entries_.assign(entries.begin(), entries.end());
+    forward(rows_, rows_.empty() ? nullptr : logits_.data());
+    ok = true;
+    return logits_;
+}
+
+int Engine::share_prefix(int src, int dst, int n) {
+    if (src < 0 || static_cast<size_t>(src) >= seq_len_.size() || dst < 0 || static_cast<size_t>(dst) >= seq_len_.size())
+        throw Error("share_prefix: no such sequence");
+    if (seq_len_[static_cast<size_t>(dst)] != 0) throw Error("share_prefix needs an empty destination sequence");
+    n = std::min(n, seq_len_[static_cast<size_t>(src)]);
+    const int shared = kv_->share_prefix(src, dst, n);
+    seq_len_[static_cast<size_t>(dst)] = shared;
+    return shared;
+}
+
+void Engine::forward(std::span<const int32_t> output_rows, float* logits) {
     const ModelConfig& c = model_->config();
+    tokens_.clear();
+    positions_.clear();
+    for (const BatchEntry& e : entries_) {
+        const int start = seq_len_[static_cast<size_t>(e.seq)];
+        tokens_.insert(tokens_.end(), e.tokens.begin(), e.tokens.end());
+        for (size_t i = 0; i < e.tokens.size(); ++i) positions_.push_back(start + static_cast<int32_t>(i));
+    }
     StepInput& in = step_;  // reused: after the first step its vectors have their capacity
-    in.tokens = tokens;
+    in.tokens = tokens_;
     in.positions = positions_;
     in.kv_layers.resize(static_cast<size_t>(c.n_layers));
     in.kv_slices.resize(static_cast<size_t>(c.n_layers));
@@ -103,13 +147,19 @@ void Engine::step(int seq, std::span<const int32_t> tokens, int32_t first_pos, s
         in.kv_layers[static_cast<size_t>(il)] = kv_->layer(il);
         auto& slices = in.kv_slices[static_cast<size_t>(il)];
         slices.clear();
-        slices.push_back(kv_->slice(seq, il, 0, n));
+        int begin = 0;
+        for (const BatchEntry& e : entries_) {
+            const int end = begin + static_cast<int>(e.tokens.size());
+            slices.push_back(kv_->slice(e.seq, il, begin, end));
+            begin = end;
+        }
     }
     in.output_rows = output_rows;  // empty: no logits wanted, the model skips its output head
     backend_->reset_scratch();
     Tensor out;
     if (logits) out = Tensor(DType::F32, {static_cast<int64_t>(output_rows.size()), c.n_vocab}, logits);
     model_->forward(*backend_, in, out);
+    for (const BatchEntry& e : entries_) seq_len_[static_cast<size_t>(e.seq)] += static_cast<int>(e.tokens.size());
 }
 
 }  // namespace snug

@@ -20,12 +20,20 @@ struct EngineOptions {
     int n_threads = 0;      // 0: one per available core
     int n_ctx = 0;          // 0: the model's training context, capped at DEFAULT_CTX
     int n_batch = 512;      // tokens per forward step during prompt processing
-    int max_sequences = 1;
+    int max_sequences = 1;      // sequence ids that may exist at once (running and cached prefixes)
+    int max_full_contexts = 0;  // the KV pool's cap in whole contexts (0: max_sequences); blocks are taken lazily
     int kv_block_size = 32;
     static constexpr int DEFAULT_CTX = 4096;
 };
 
 enum class Logits { NONE, LAST, ALL };
+
+// One sequence's part of a batched step: its next tokens, and whether the last one's logits are wanted.
+struct BatchEntry {
+    int seq = 0;
+    std::span<const int32_t> tokens;
+    bool want_logits = false;
+};
 
 class Engine {
 public:
@@ -53,10 +61,21 @@ public:
     // Throws snug::Error when the sequence would exceed the context or a token id is outside the vocabulary.
     std::span<const float> eval(int seq, std::span<const int32_t> tokens, Logits want);
 
+    // Continuous batching: appends each entry's tokens to its sequence and runs all of them in one forward step
+    // (sequences distinct; the caller keeps the total near n_batch). Returns the last-token logits of the entries
+    // that want them, in entry order, [n_wanted, n_vocab], valid until the next call; or false in `ok` with
+    // nothing appended when the KV cache has no free block for the step (the caller frees or waits).
+    std::span<const float> decode(std::span<const BatchEntry> entries, bool& ok);
+
+    // Makes the empty sequence dst start with src's first n tokens by sharing KV blocks (whole blocks only).
+    // Returns how many were shared; dst's length becomes that, and the caller evaluates the rest.
+    int share_prefix(int src, int dst, int n);
+
 private:
     Engine() = default;
-    void step(int seq, std::span<const int32_t> tokens, int32_t first_pos, std::span<const int32_t> output_rows,
-              float* logits);
+    void check_tokens(int seq, std::span<const int32_t> tokens) const;
+    // One forward step over entries_ (tokens concatenated in entry order); KV slots must be prepared.
+    void forward(std::span<const int32_t> output_rows, float* logits);
 
     std::unique_ptr<gguf::File> file_;
     std::unique_ptr<Tokenizer> tokenizer_;
@@ -66,7 +85,8 @@ private:
     EngineOptions opt_;
     int n_ctx_ = 0;
     std::vector<int> seq_len_;
-    std::vector<int32_t> positions_, rows_;  // step buffers reused across steps
+    std::vector<BatchEntry> entries_;        // the step being run
+    std::vector<int32_t> tokens_, positions_, rows_;  // step buffers reused across steps
     std::vector<float> logits_;              // [n_out, n_vocab] of the last eval()
     StepInput step_;
 };

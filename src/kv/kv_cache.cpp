@@ -11,7 +11,9 @@ namespace snug {
 KvCache::KvCache(KvCacheConfig cfg) : cfg_(std::move(cfg)) {
     if (cfg_.block_size <= 0) throw Error("KV block size must be positive");
     if (cfg_.max_positions <= 0) throw Error("context size must be positive, got " + std::to_string(cfg_.max_positions));
+    if (cfg_.max_sequences <= 0) throw Error("the KV cache needs at least one sequence");
     const int64_t blocks_per_seq = (cfg_.max_positions + cfg_.block_size - 1) / cfg_.block_size;
+    const int64_t full_contexts = cfg_.max_full_contexts > 0 ? cfg_.max_full_contexts : cfg_.max_sequences;
     for (size_t il = 0; il < cfg_.layers.size(); ++il) {
         const auto& l = cfg_.layers[il];
         const size_t bytes = row_bytes(cfg_.dtype, static_cast<int64_t>(l.n_kv_heads) * l.head_dim) *
@@ -31,7 +33,7 @@ KvCache::KvCache(KvCacheConfig cfg) : cfg_(std::move(cfg)) {
         // A window needs at most ceil(window / block) + 1 blocks at once, plus one step's new tokens (bounded by
         // the context): the context bound is the safe cap for both.
         g.pool = std::make_unique<BlockPool>(g.bytes_per_block, static_cast<int>(g.layers.size()),
-                                             blocks_per_seq * cfg_.max_sequences);
+                                             blocks_per_seq * full_contexts);
     }
 }
 
@@ -95,6 +97,47 @@ bool KvCache::prepare(int seq, int32_t first_pos, int32_t end_pos) {
         }
     }
     return true;
+}
+
+bool KvCache::window_blocks_held(int seq, int group, int32_t n_positions) const {
+    const auto& g = groups_[static_cast<size_t>(group)];
+    const auto& table = seqs_[static_cast<size_t>(seq)].tables[static_cast<size_t>(group)];
+    if (static_cast<int64_t>(table.size()) * cfg_.block_size < n_positions) return false;
+    // The next query (at n_positions) sees keys from n_positions - window + 1 on.
+    const int32_t first_seen = g.window > 0 ? std::max(0, n_positions - g.window + 1) : 0;
+    for (int32_t b = first_seen / cfg_.block_size; b * cfg_.block_size < n_positions; ++b)
+        if (table[static_cast<size_t>(b)] < 0) return false;
+    return true;
+}
+
+int32_t KvCache::share_prefix(int src, int dst, int32_t n_positions) {
+    if (src == dst) throw Error("a sequence cannot share a prefix with itself");
+    auto& d = seqs_[static_cast<size_t>(dst)];
+    for (const auto& t : d.tables)
+        if (!t.empty()) throw Error("share_prefix needs an empty destination sequence");
+    int32_t n = std::min(n_positions, cfg_.max_positions) / cfg_.block_size * cfg_.block_size;
+    for (; n > 0; n -= cfg_.block_size) {
+        bool ok = true;
+        for (size_t g = 0; g < groups_.size() && ok; ++g) ok = window_blocks_held(src, static_cast<int>(g), n);
+        if (ok) break;
+    }
+    if (n <= 0) return 0;
+    const auto& s = seqs_[static_cast<size_t>(src)];
+    for (size_t g = 0; g < groups_.size(); ++g) {
+        auto& table = d.tables[g];
+        table.assign(s.tables[g].begin(), s.tables[g].begin() + n / cfg_.block_size);
+        for (int32_t& id : table) {
+            if (id < 0) continue;
+            // A sliding-window group's block the next query cannot see is not shared: it would only pin memory.
+            const int32_t block_end = static_cast<int32_t>(&id - table.data() + 1) * cfg_.block_size;
+            if (groups_[g].window > 0 && block_end <= n - groups_[g].window + 1) {
+                id = -1;
+                continue;
+            }
+            groups_[g].pool->retain(id);
+        }
+    }
+    return n;
 }
 
 KvLayer KvCache::layer(int il) const {

@@ -23,7 +23,8 @@ struct KvCacheConfig {
     DType dtype = DType::F32;
     int block_size = 32;   // positions per block
     int max_positions = 0; // per sequence: the context size
-    int max_sequences = 1;
+    int max_sequences = 1; // sequence ids that may exist at once (running ones and cached prefixes)
+    int max_full_contexts = 0;  // the pool holds at most this many full contexts' blocks (0: max_sequences)
 };
 
 class KvCache {
@@ -39,6 +40,14 @@ public:
     // (changing nothing visible) when the pool is exhausted.
     bool prepare(int seq, int32_t first_pos, int32_t end_pos);
 
+    // Makes dst (which must be empty) start with the first n_positions (at most what src has written: the cache
+    // does not track that) of src's keys and values by sharing src's
+    // blocks (ref-counted, never copied). Only whole blocks are shared, and in sliding-window groups only when
+    // every block the next query can see is still held by src. Returns the positions shared, a multiple of the
+    // block size <= n_positions; the caller recomputes the rest. Shared blocks are full, so neither sequence ever
+    // writes into them again: no copy-on-write is needed.
+    int32_t share_prefix(int src, int dst, int32_t n_positions);
+
     KvLayer layer(int il) const;
     SeqSlice slice(int seq, int il, int begin, int end) const;
 
@@ -47,6 +56,7 @@ public:
     size_t bytes_in_use() const;     // blocks currently held by sequences
     int64_t blocks_in_use(int group) const { return groups_[static_cast<size_t>(group)].pool->n_in_use(); }
     int n_groups() const { return static_cast<int>(groups_.size()); }
+    int64_t max_blocks(int group) const { return groups_[static_cast<size_t>(group)].pool->max_blocks(); }
 
 private:
     struct Group {
@@ -60,6 +70,7 @@ private:
         std::vector<std::vector<int32_t>> tables;  // [group][logical block] -> physical block or -1
     };
     void release_from(int seq, int group, size_t first_block);
+    bool window_blocks_held(int seq, int group, int32_t n_positions) const;
 
     KvCacheConfig cfg_;
     std::vector<Group> groups_;

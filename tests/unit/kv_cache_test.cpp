@@ -72,5 +72,73 @@ TEST(KvCache, ReleasedBlocksAreReusedAndPoolIsBounded) {
     EXPECT_THROW(kv.add_sequence(), Error);
 }
 
+TEST(KvCache, SharedPrefixUsesTheSameBlocksAndFreesThemOnlyWhenBothAreDone) {
+    KvCache kv(config({0}, 256, 3));
+    const int a = kv.add_sequence();
+    ASSERT_TRUE(kv.prepare(a, 0, 40));  // blocks 0, 1 full; block 2 holds 32..39
+    const int b = kv.add_sequence();
+    // 40 positions asked: only the two full blocks (32 positions) can be shared; b recomputes 32..39.
+    EXPECT_EQ(kv.share_prefix(a, b, 40), 32);
+    EXPECT_EQ(kv.blocks_in_use(0), 3);
+    EXPECT_EQ(kv.slice(b, 0, 0, 1).n_blocks, 2);
+    EXPECT_EQ(kv.slice(b, 0, 0, 1).block_table[0], kv.slice(a, 0, 0, 1).block_table[0]);
+    EXPECT_EQ(kv.slice(b, 0, 0, 1).block_table[1], kv.slice(a, 0, 0, 1).block_table[1]);
+    ASSERT_TRUE(kv.prepare(b, 32, 48));  // b's own third block, not a's
+    EXPECT_EQ(kv.blocks_in_use(0), 4);
+    EXPECT_NE(kv.slice(b, 0, 0, 1).block_table[2], kv.slice(a, 0, 0, 1).block_table[2]);
+    kv.remove_sequence(a);
+    EXPECT_EQ(kv.blocks_in_use(0), 3) << "a's third block is freed, the shared two stay with b";
+    kv.remove_sequence(b);
+    EXPECT_EQ(kv.blocks_in_use(0), 0);
+}
+
+TEST(KvCache, SharingNeedsAnEmptyDestinationAndRoundsDown) {
+    KvCache kv(config({0}, 256, 2));
+    const int a = kv.add_sequence();
+    ASSERT_TRUE(kv.prepare(a, 0, 20));
+    const int b = kv.add_sequence();
+    EXPECT_EQ(kv.share_prefix(a, b, 15), 0);  // less than one block
+    EXPECT_EQ(kv.share_prefix(a, b, 20), 16);
+    EXPECT_THROW(kv.share_prefix(a, b, 16), Error);
+    EXPECT_THROW(kv.share_prefix(a, a, 16), Error);
+}
+
+TEST(KvCache, SlidingWindowPrefixSharesOnlyVisibleBlocks) {
+    KvCache kv(config({32, 0}, 256, 2));
+    const int a = kv.add_sequence();
+    ASSERT_TRUE(kv.prepare(a, 0, 64));
+    const int b = kv.add_sequence();
+    // A query at 64 sees 33..64: the window group shares blocks 2 and 3 only; the global group shares all four.
+    EXPECT_EQ(kv.share_prefix(a, b, 64), 64);
+    const SeqSlice win = kv.slice(b, 0, 0, 1);
+    ASSERT_EQ(win.n_blocks, 4);
+    EXPECT_EQ(win.block_table[0], -1);
+    EXPECT_EQ(win.block_table[1], -1);
+    EXPECT_GE(win.block_table[2], 0);
+    EXPECT_EQ(kv.blocks_in_use(0), 4);
+    EXPECT_EQ(kv.blocks_in_use(1), 4);
+
+    // Once a has moved on and freed blocks 0..3 of its window group, its first 64 positions cannot be shared; a
+    // shorter prefix whose window blocks a still holds can't exist either (they are all freed), so nothing is.
+    ASSERT_TRUE(kv.prepare(a, 64, 140));
+    ASSERT_TRUE(kv.prepare(a, 140, 141));
+    kv.remove_sequence(b);
+    const int c = kv.add_sequence();
+    EXPECT_EQ(kv.share_prefix(a, c, 64), 0);
+    EXPECT_EQ(kv.share_prefix(a, c, 128), 128) << "blocks 4..7 of the window group are still held";
+}
+
+TEST(KvCache, PoolCapacityCanBeSmallerThanSequenceCount) {
+    KvCacheConfig c = config({0}, 64, 4);
+    c.max_full_contexts = 1;  // 4 blocks in all, shared by up to four sequence ids
+    KvCache kv(c);
+    const int a = kv.add_sequence();
+    const int b = kv.add_sequence();
+    ASSERT_TRUE(kv.prepare(a, 0, 48));
+    EXPECT_FALSE(kv.prepare(b, 0, 32)) << "only one block left";
+    EXPECT_EQ(kv.blocks_in_use(0), 3) << "a failed prepare takes nothing";
+    ASSERT_TRUE(kv.prepare(b, 0, 16));
+}
+
 }  // namespace
 }  // namespace snug
