@@ -47,6 +47,7 @@ public:
     int n_ctx() const { return n_ctx_; }
     int n_vocab() const { return model_->config().n_vocab; }
     int n_threads() const;
+    int n_batch() const { return opt_.n_batch; }
     const KvCache& kv() const { return *kv_; }
     size_t scratch_bytes() const;
 
