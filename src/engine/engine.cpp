@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "backends/cpu/cpu_backend.h"
@@ -129,7 +130,41 @@ int Engine::share_prefix(int src, int dst, int n) {
     return shared;
 }
 
-void Engine::forward(std::span<const int32_t> output_rows, float* logits) {
+std::vector<float> Engine::embed(std::span<const int32_t> tokens) {
+    if (tokens.empty()) throw Error("nothing to embed: the input has no tokens");
+    const int seq = new_sequence();
+    const int64_t E = config().n_embd;
+    std::vector<double> sum(static_cast<size_t>(E), 0.0);
+    std::vector<float> hidden;
+    try {
+        check_tokens(seq, tokens);
+        for (size_t b = 0; b < tokens.size(); b += static_cast<size_t>(opt_.n_batch)) {
+            const size_t m = std::min<size_t>(static_cast<size_t>(opt_.n_batch), tokens.size() - b);
+            const int start = seq_len_[static_cast<size_t>(seq)];
+            if (!kv_->prepare(seq, start, start + static_cast<int32_t>(m)))
+                throw Error("KV cache is full: no free block to embed " + std::to_string(m) + " tokens");
+            rows_.resize(m);
+            std::iota(rows_.begin(), rows_.end(), 0);
+            hidden.resize(m * static_cast<size_t>(E));
+            entries_.assign(1, BatchEntry{seq, tokens.subspan(b, m), false});
+            forward(rows_, hidden.data(), /*hidden_states=*/true);
+            for (size_t r = 0; r < m; ++r)
+                for (int64_t i = 0; i < E; ++i) sum[static_cast<size_t>(i)] += hidden[r * static_cast<size_t>(E) + static_cast<size_t>(i)];
+        }
+    } catch (...) {
+        free_sequence(seq);
+        throw;
+    }
+    free_sequence(seq);
+    double norm = 0;
+    for (double& v : sum) v /= static_cast<double>(tokens.size()), norm += v * v;
+    norm = std::sqrt(norm);
+    std::vector<float> out(static_cast<size_t>(E));
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(norm > 0 ? sum[i] / norm : 0.0);
+    return out;
+}
+
+void Engine::forward(std::span<const int32_t> output_rows, float* logits, bool hidden_states) {
     const ModelConfig& c = model_->config();
     tokens_.clear();
     positions_.clear();
@@ -155,9 +190,12 @@ void Engine::forward(std::span<const int32_t> output_rows, float* logits) {
         }
     }
     in.output_rows = output_rows;  // empty: no logits wanted, the model skips its output head
+    in.hidden_states = hidden_states;
     backend_->reset_scratch();
     Tensor out;
-    if (logits) out = Tensor(DType::F32, {static_cast<int64_t>(output_rows.size()), c.n_vocab}, logits);
+    if (logits)
+        out = Tensor(DType::F32, {static_cast<int64_t>(output_rows.size()), hidden_states ? c.n_embd : c.n_vocab},
+                     logits);
     model_->forward(*backend_, in, out);
     for (const BatchEntry& e : entries_) seq_len_[static_cast<size_t>(e.seq)] += static_cast<int>(e.tokens.size());
 }

@@ -68,6 +68,10 @@ public:
     // nothing appended when the KV cache has no free block for the step (the caller frees or waits).
     std::span<const float> decode(std::span<const BatchEntry> entries, bool& ok);
 
+    // An embedding of the tokens: the mean over positions of the final-normed hidden states, L2-normalized (as
+    // Ollama's /api/embed returns). Runs on a scratch sequence of its own; needs a free sequence id.
+    std::vector<float> embed(std::span<const int32_t> tokens);
+
     // Makes the empty sequence dst start with src's first n tokens by sharing KV blocks (whole blocks only).
     // Returns how many were shared; dst's length becomes that, and the caller evaluates the rest.
     int share_prefix(int src, int dst, int n);
@@ -76,7 +80,7 @@ private:
     Engine() = default;
     void check_tokens(int seq, std::span<const int32_t> tokens) const;
     // One forward step over entries_ (tokens concatenated in entry order); KV slots must be prepared.
-    void forward(std::span<const int32_t> output_rows, float* logits);
+    void forward(std::span<const int32_t> output_rows, float* logits, bool hidden_states = false);
 
     std::unique_ptr<gguf::File> file_;
     std::unique_ptr<Tokenizer> tokenizer_;

@@ -1,6 +1,7 @@
 #include "engine/runner.h"
 
 #include <algorithm>
+#include <future>
 
 #include "engine/scheduler.h"
 #include "sampling/stop_matcher.h"
@@ -93,6 +94,30 @@ std::shared_ptr<RequestHandle> Runner::submit(RunRequest req) {
     return handle;
 }
 
+std::vector<float> Runner::embed(std::vector<int32_t> tokens) {
+    for (int32_t t : tokens)
+        if (t < 0 || t >= engine_->n_vocab()) throw Error("token id " + std::to_string(t) + " is outside the vocabulary");
+    if (static_cast<int>(tokens.size()) > engine_->n_ctx())
+        throw Error("the input has " + std::to_string(tokens.size()) + " tokens but the context holds " +
+                    std::to_string(engine_->n_ctx()));
+    std::packaged_task<std::vector<float>()> task([this, &tokens] {
+        // A sequence id of its own: give way a cached prefix if every id is taken.
+        if (!cache_.empty() && static_cast<int>(active_.size() + cache_.size()) >= opt_.n_parallel + opt_.n_cached) {
+            engine_->free_sequence(cache_.back().seq);
+            cache_.pop_back();
+        }
+        return engine_->embed(tokens);
+    });
+    std::future<std::vector<float>> result = task.get_future();
+    {
+        std::lock_guard lk(m_);
+        if (stopping_) throw Error("the model is being unloaded");
+        tasks_.push_back([&task] { task(); });
+    }
+    cv_.notify_all();
+    return result.get();
+}
+
 RunnerStatus Runner::status() const {
     std::lock_guard lk(m_);
     return status_;
@@ -103,8 +128,17 @@ void Runner::loop() {
         std::vector<Queued> admitted;
         {
             std::unique_lock lk(m_);
-            cv_.wait(lk, [&] { return stopping_ || !queue_.empty() || !active_.empty() || !preempted_.empty(); });
+            cv_.wait(lk, [&] {
+                return stopping_ || !queue_.empty() || !active_.empty() || !preempted_.empty() || !tasks_.empty();
+            });
             if (stopping_) break;
+            while (!tasks_.empty()) {
+                std::function<void()> t = std::move(tasks_.front());
+                tasks_.pop_front();
+                lk.unlock();
+                t();  // a packaged_task: exceptions go to its future
+                lk.lock();
+            }
             const auto room = [&] {
                 return !memory_pressure_ &&
                        active_.size() + admitted.size() < static_cast<size_t>(opt_.n_parallel);
@@ -153,6 +187,7 @@ void Runner::loop() {
     for (auto& q : queue_) q.handle->push(RunEvent{RunEvent::ERROR, "the model was unloaded", {}});
     for (auto& a : active_) a->handle->push(RunEvent{RunEvent::ERROR, "the model was unloaded", {}});
     for (auto& a : preempted_) a->handle->push(RunEvent{RunEvent::ERROR, "the model was unloaded", {}});
+    for (auto& t : tasks_) t();  // a task waited for must not hang: run it (the engine is still here)
 }
 
 void Runner::admit(Queued q) {

@@ -6,6 +6,7 @@
 #pragma once
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -49,6 +50,9 @@ public:
     // request and QueueFullError when max_queue requests are already waiting.
     std::shared_ptr<RequestHandle> submit(RunRequest req);
 
+    // Runs Engine::embed on the runner's thread between steps (the engine is single-threaded) and waits for it.
+    std::vector<float> embed(std::vector<int32_t> tokens);
+
     const Engine& engine() const { return *engine_; }
     RunnerStatus status() const;
 
@@ -78,6 +82,7 @@ private:
     mutable std::mutex m_;
     std::condition_variable cv_;
     std::deque<Queued> queue_;
+    std::deque<std::function<void()>> tasks_;  // run on the runner's thread before the next step
     bool stopping_ = false;
     std::vector<std::unique_ptr<Active>> active_;  // runner thread only
     std::deque<std::unique_ptr<Active>> preempted_;  // runner thread only: resume before new requests

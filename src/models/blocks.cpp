@@ -127,6 +127,10 @@ void output_head(Ops& ops, const StepInput& step, Tensor x, const Tensor& norm, 
             std::memcpy(rows.f32() + i * n_embd, x.f32() + int64_t(step.output_rows[static_cast<size_t>(i)]) * n_embd,
                         static_cast<size_t>(n_embd) * sizeof(float));
     }
+    if (step.hidden_states) {
+        ops.rms_norm(logits, rows, norm, eps);  // logits is [n_out, n_embd] here
+        return;
+    }
     Tensor normed = ops.alloc({n_out, n_embd});
     ops.rms_norm(normed, rows, norm, eps);
     ops.matmul(logits, normed, output);

@@ -34,13 +34,15 @@ struct StepInput {
     std::vector<KvLayer> kv_layers;        // [n_layers]
     std::vector<std::vector<SeqSlice>> kv_slices;  // [n_layers][n_seqs]: rows and block tables per sequence
     std::span<const int32_t> output_rows;  // batch rows whose logits are wanted, ascending
+    bool hidden_states = false;  // write the final-normed hidden states [n_out, n_embd] instead of logits
 };
 
 class Model {
 public:
     virtual ~Model() = default;
     const ModelConfig& config() const { return cfg_; }
-    // logits [output_rows.size(), n_vocab] = scores of the next token after each output row (empty: none wanted).
+    // logits [output_rows.size(), n_vocab] = scores of the next token after each output row (empty: none wanted);
+    // with step.hidden_states, [output_rows.size(), n_embd] final-normed hidden states (for embeddings).
     virtual void forward(Ops& ops, const StepInput& step, Tensor logits) const = 0;
 
 protected:
