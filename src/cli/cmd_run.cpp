@@ -1,17 +1,34 @@
-// cli/cmd_run.cpp: `snug run`: load, format the prompt as a chat turn (unless --raw), generate, stream to stdout.
+// cli/cmd_run.cpp: `snug run MODEL -p TEXT`: load, render the prompt with the model's chat template (unless --raw),
+// generate, stream to stdout. Without -p it opens the interactive chat (cmd_chat.cpp).
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "engine/chat_prompt.h"
+#include "server/chat_format.h"
 #include "engine/engine.h"
 #include "engine/generate.h"
 #include "gguf/gguf.h"
+#include "server/model_info.h"
+#include "store/store.h"
 #include "tokenizer/tokenizer.h"
 
 namespace snug::cli {
+namespace {
+Argv argv_without_model(const Argv& argv, const std::string& model) {
+    Argv out;
+    bool dropped = false;
+    for (const auto& s : argv) {
+        if (!dropped && s == model) {
+            dropped = true;
+            continue;
+        }
+        out.push_back(s);
+    }
+    return out;
+}
+}  // namespace
 
 int cmd_run(const Argv& argv) {
     const Args a(argv,
@@ -20,25 +37,26 @@ int cmd_run(const Argv& argv) {
                   "--threads", "--system", "--stop", "--batch"},
                  {"--raw", "--json", "--ignore-eos"},
                  {{"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}, {"-c", "--ctx"}, {"-s", "--seed"}});
-    if (a.positionals().size() != 1) throw Error("usage: snug run MODEL.gguf -p TEXT [options] (see 'snug help')");
+    if (a.positionals().size() != 1) throw Error("usage: snug run MODEL [-p TEXT] [options] (see 'snug help')");
     const auto prompt = a.value("--prompt");
-    if (!prompt) throw Error("missing -p TEXT");
+    if (!prompt) return cmd_chat(a.positionals()[0], argv_without_model(argv, a.positionals()[0]));
+    const server::ModelSource src = server::Catalog(store::Store::default_root(), "").resolve(a.positionals()[0]);
 
     EngineOptions eo;
     eo.n_threads = a.int_or("--threads", 0);
     eo.n_ctx = a.int_or("--ctx", 0);
     eo.n_batch = a.int_or("--batch", 512);
-    auto engine = Engine::load(a.positionals()[0], eo);
+    auto engine = Engine::load(src.gguf_path, eo);
     const Tokenizer& tok = engine->tokenizer();
 
     std::string text = *prompt;
     bool parse_special = true;
     if (!a.flag("--raw")) {
-        const ChatFamily family = detect_chat_family(engine->file().get_string("tokenizer.chat_template"));
-        std::vector<ChatMessage> msgs;
-        if (const auto sys = a.value("--system")) msgs.push_back({"system", *sys});
-        msgs.push_back({"user", *prompt});
-        text = format_chat(family, msgs, true);
+        nlohmann::ordered_json msgs = nlohmann::ordered_json::array();
+        const std::string system = a.value("--system").value_or(src.system);
+        if (!system.empty()) msgs.push_back({{"role", "system"}, {"content", system}});
+        msgs.push_back({{"role", "user"}, {"content", *prompt}});
+        text = server::ChatFormat::for_model(*engine, src.chat_template).render(msgs, nullptr, true);
     }
     const std::vector<int32_t> prompt_tokens = tok.encode(text, true, parse_special);
     if (static_cast<int>(prompt_tokens.size()) >= engine->n_ctx())

@@ -10,8 +10,10 @@ namespace {
 constexpr int64_t MIN_PARALLEL_ELEMENTS = 1 << 14;
 }  // namespace
 
-CpuBackend::CpuBackend(int n_threads, const CpuKernels* kernels)
-    : pool_(n_threads > 0 ? n_threads : default_thread_count()), kernels_(kernels ? kernels : &best_cpu_kernels()) {}
+CpuBackend::CpuBackend(int n_threads, const CpuKernels* kernels, bool measure_only)
+    : pool_(n_threads > 0 ? n_threads : default_thread_count()),
+      kernels_(kernels ? kernels : &best_cpu_kernels()),
+      measure_only_(measure_only) {}
 
 Tensor CpuBackend::alloc(std::initializer_list<int64_t> shape) {
     Tensor t(DType::F32, shape, nullptr);
@@ -22,15 +24,18 @@ Tensor CpuBackend::alloc(std::initializer_list<int64_t> shape) {
 void CpuBackend::matmul(Tensor y, Tensor x, const Tensor& w) {
     assert(x.cols() == w.cols() && y.rows() == x.rows() && y.cols() == w.rows());
     void* scratch = arena_.alloc(kernels_->matmul_scratch_bytes(x, w, pool_.size()));
+    if (measure_only_) return;
     kernels_->matmul(pool_, y, x, w, scratch);
 }
 
 void CpuBackend::get_rows(Tensor y, const Tensor& table, std::span<const int32_t> ids) {
+    if (measure_only_) return;
     const auto n = static_cast<int64_t>(ids.size());
     ref::get_rows(y, table, ids, 0, n);
 }
 
 void CpuBackend::rms_norm(Tensor y, Tensor x, const Tensor& w, float eps) {
+    if (measure_only_) return;
     const int64_t rows = x.n_elements() / w.cols();
     if (x.n_elements() < MIN_PARALLEL_ELEMENTS) return ref::rms_norm(y, x, w, eps, 0, rows);
     pool_.run([&](int ith, int nth) {
@@ -41,6 +46,7 @@ void CpuBackend::rms_norm(Tensor y, Tensor x, const Tensor& w, float eps) {
 }
 
 void CpuBackend::add(Tensor y, Tensor a, Tensor b) {
+    if (measure_only_) return;
     const int64_t n = a.n_elements();
     if (n < MIN_PARALLEL_ELEMENTS) return ref::add(y, a, b, 0, n);
     pool_.run([&](int ith, int nth) {
@@ -50,9 +56,12 @@ void CpuBackend::add(Tensor y, Tensor a, Tensor b) {
     });
 }
 
-void CpuBackend::scale(Tensor y, Tensor x, float s) { ref::scale(y, x, s, 0, x.n_elements()); }
+void CpuBackend::scale(Tensor y, Tensor x, float s) {
+    if (!measure_only_) ref::scale(y, x, s, 0, x.n_elements());
+}
 
 void CpuBackend::act_mul(Tensor y, Tensor gate, Tensor up, Activation act) {
+    if (measure_only_) return;
     const int64_t n = gate.n_elements();
     if (n < MIN_PARALLEL_ELEMENTS) return ref::act_mul(y, gate, up, act, 0, n);
     pool_.run([&](int ith, int nth) {
@@ -63,6 +72,7 @@ void CpuBackend::act_mul(Tensor y, Tensor gate, Tensor up, Activation act) {
 }
 
 void CpuBackend::rope(Tensor x, std::span<const int32_t> positions, const RopeParams& p) {
+    if (measure_only_) return;
     const int64_t n = x.dim(0);
     if (x.n_elements() < MIN_PARALLEL_ELEMENTS) return ref::rope(x, positions, p, 0, n);
     pool_.run([&](int ith, int nth) {
@@ -74,6 +84,7 @@ void CpuBackend::rope(Tensor x, std::span<const int32_t> positions, const RopePa
 
 void CpuBackend::kv_store(const KvLayer& kv, std::span<const SeqSlice> seqs, std::span<const int32_t> positions,
                           Tensor k, Tensor v) {
+    if (measure_only_) return;
     for (const auto& s : seqs) ref::kv_store(kv, s, positions, k, v);
 }
 
@@ -83,6 +94,7 @@ void CpuBackend::attention(Tensor out, Tensor q, const KvLayer& kv, std::span<co
     const int64_t head_dim = q.dim(2);
     const int64_t acc_floats = ATTENTION_ACC_HEADS * head_dim;
     auto* acc = static_cast<float*>(arena_.alloc(static_cast<size_t>(acc_floats * pool_.size()) * sizeof(float)));
+    if (measure_only_) return;
     for (const auto& s : seqs) {
         const int64_t items = static_cast<int64_t>(s.end - s.begin) * n_heads;
         pool_.run([&](int ith, int nth) {
