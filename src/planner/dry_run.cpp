@@ -51,7 +51,7 @@ private:
 
 }  // namespace
 
-ComputeMeasure measure_compute(const Model& model, int n_tokens, int n_seqs, int n_threads) {
+ComputeMeasure measure_compute(const Model& model, int n_tokens, int n_seqs, int n_threads, const CpuKernels* kernels) {
     const ModelConfig& c = model.config();
     if (n_tokens <= 0 || n_seqs <= 0 || n_seqs > n_tokens)
         throw Error("a dry run needs 1 <= sequences <= tokens, got " + std::to_string(n_seqs) + " sequences and " +
@@ -59,7 +59,7 @@ ComputeMeasure measure_compute(const Model& model, int n_tokens, int n_seqs, int
     ComputeMeasure m;
     m.n_tokens = n_tokens;
     m.n_seqs = n_seqs;
-    CpuBackend backend(n_threads, nullptr, /*measure_only=*/true);
+    CpuBackend backend(n_threads, kernels, /*measure_only=*/true);
     m.n_threads = backend.n_threads();
 
     std::vector<int32_t> tokens(static_cast<size_t>(n_tokens), 0);

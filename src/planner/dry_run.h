@@ -7,6 +7,10 @@
 
 #include "models/model.h"
 
+namespace snug {
+struct CpuKernels;
+}
+
 namespace snug::planner {
 
 struct ComputeMeasure {
@@ -22,8 +26,10 @@ struct ComputeMeasure {
 };
 
 // The step: n_tokens split evenly over n_seqs sequences (positions from 0), each asking for the logits of its last
-// token, as the engine's prompt processing does. n_threads <= 0: one per available core. Throws snug::Error for
-// non-positive sizes or n_seqs > n_tokens.
-ComputeMeasure measure_compute(const Model& model, int n_tokens, int n_seqs, int n_threads);
+// token, as the engine's prompt processing does. n_threads <= 0: one per available core. kernels: the CPU kernel
+// table whose matmul scratch is counted (null: the one this CPU runs; tests pin one so figures do not depend on the
+// machine). Throws snug::Error for non-positive sizes or n_seqs > n_tokens.
+ComputeMeasure measure_compute(const Model& model, int n_tokens, int n_seqs, int n_threads,
+                               const CpuKernels* kernels = nullptr);
 
 }  // namespace snug::planner

@@ -82,7 +82,7 @@ GenerationRequest common_request(const ordered_json& body) {
         if (f->is_string() && f->get<std::string>() != "json" && !f->get<std::string>().empty())
             throw BadRequest("field 'format' must be \"json\" or a JSON schema object, got " + f->dump());
         if (!f->is_string() && !f->is_object()) throw BadRequest("field 'format' must be \"json\" or a JSON schema object");
-        g.format = json(*f);
+        g.format = *f;
     }
     g.keep_alive = get_keep_alive(body);
     g.truncate = get_bool(body, "truncate", true);

@@ -115,7 +115,7 @@ GenerationRequest common_request(const ordered_json& body) {
             const auto& js = rf->value("json_schema", ordered_json());
             if (!js.is_object() || !js.contains("schema") || !js["schema"].is_object())
                 throw BadRequest("response_format.json_schema.schema must be a JSON schema object");
-            g.format = json(js["schema"]);
+            g.format = js["schema"];
         } else if (type != "text") {
             throw BadRequest("response_format.type must be text, json_object or json_schema");
         }

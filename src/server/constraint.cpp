@@ -56,13 +56,13 @@ std::shared_ptr<const TokenVocabulary> index_vocabulary(const Tokenizer& tok) {
     return std::make_shared<const TokenVocabulary>(grammar::TokenIndex(std::move(pieces), std::move(eog)));
 }
 
-std::unique_ptr<TokenConstraint> make_constraint(const nlohmann::json& format,
+std::unique_ptr<TokenConstraint> make_constraint(const nlohmann::ordered_json& format,
                                                  std::shared_ptr<const TokenVocabulary> vocab) {
     std::shared_ptr<const grammar::Grammar> g;
     if (format.is_string() && format.get<std::string>() == "json")
         g = std::make_shared<const grammar::Grammar>(grammar::Grammar::any_json_object());
     else if (format.is_object())
-        g = std::make_shared<const grammar::Grammar>(grammar::Grammar::from_json_schema(nlohmann::ordered_json(format)));
+        g = std::make_shared<const grammar::Grammar>(grammar::Grammar::from_json_schema(format));
     else
         throw Error("format must be \"json\" or a JSON schema object, got " + format.dump());
     return std::make_unique<GrammarConstraint>(std::move(g), std::move(vocab));

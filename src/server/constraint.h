@@ -19,7 +19,7 @@ std::shared_ptr<const TokenVocabulary> index_vocabulary(const Tokenizer& tok);
 
 // format: "json" (any JSON object) or a JSON-schema object. Throws BadRequest-worthy snug::Error for a schema the
 // compiler does not support, naming the keyword.
-std::unique_ptr<TokenConstraint> make_constraint(const nlohmann::json& format,
+std::unique_ptr<TokenConstraint> make_constraint(const nlohmann::ordered_json& format,
                                                  std::shared_ptr<const TokenVocabulary> vocab);
 
 }  // namespace snug::server

@@ -217,7 +217,11 @@ GenerationResult Generation::run(const TextSink& on_text) {
         chat::ParsedOutput parsed = chat::parse_tool_calls(all, m.chat->tool_format());
         r_.tool_calls = std::move(parsed.tool_calls);
         r_.content = r_.tool_calls.empty() ? all : parsed.content;
-        if (r_.tool_calls.empty()) send(all.size());  // what was held back is not a tool call after all
+        if (r_.tool_calls.empty()) {
+            send(all.size());  // what was held back is not a tool call after all
+        } else if (r_.content.size() > sent && !client_gone && !on_text(std::string_view(r_.content).substr(sent))) {
+            client_gone = true;  // content after the calls: what was sent is always a prefix of the final content
+        }
     } else {
         r_.content = std::move(all);
     }

@@ -26,7 +26,7 @@ struct GenerationRequest {
     std::string system;        // generate: overrides the Modelfile's
     std::string template_override;
     bool raw = false;          // generate: the prompt is sent as is
-    nlohmann::json format;     // null, "json", or a JSON schema
+    nlohmann::ordered_json format;  // null, "json", or a JSON schema (key order kept: properties come out in it)
     nlohmann::json options = nlohmann::json::object();  // Ollama option names
     bool truncate = true;      // false: a prompt longer than the context is an error
     std::optional<std::chrono::nanoseconds> keep_alive;

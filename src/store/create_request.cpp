@@ -35,8 +35,8 @@ ModelSpec spec_from_create_request(const nlohmann::json& body) {
     }
     if (spec.from.empty()) throw Error("nothing to create from: give \"from\" or \"files\"");
     if (present(body, "parameters")) {
-        for (const auto& [key, value] : check_parameters(body["parameters"], &spec.ignored_params).items())
-            spec.params[key] = value;
+        const nlohmann::json params = check_parameters(body["parameters"], &spec.ignored_params);
+        for (const auto& [key, value] : params.items()) spec.params[key] = value;
     }
     if (present(body, "template")) spec.template_text = string_field(body, "template");
     if (present(body, "system")) spec.system = string_field(body, "system");

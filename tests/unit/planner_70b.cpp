@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "backends/cpu/dispatch.h"
 #include "planner/header_source.h"
 #include "planner/plan.h"
 #include "unit/planner_fixtures.h"
@@ -26,7 +27,9 @@ TEST(Planner70B, PlansQuicklyWithoutReadingWeights) {
     in.gpus = {gpu_from_arg("rtx4090")};
     in.cpu = cpu_device(uint64_t(64) << 30, uint64_t(64) << 30, 50.0, 8);
     in.request.threads = 8;
-    in.measure = [&](int n_tokens, int n_seqs) { return measure_compute(*lm.model, n_tokens, n_seqs, 8); };
+    const CpuKernels* avx2 = cpu_kernels_for(CpuIsa::AVX2);  // machine-independent figures (AVX-512 ones differ)
+    const CpuKernels* kernels = avx2 ? avx2 : cpu_kernels_for(CpuIsa::SCALAR);
+    in.measure = [&](int n_tokens, int n_seqs) { return measure_compute(*lm.model, n_tokens, n_seqs, 8, kernels); };
     const Plan p = plan_model(in);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("[ planner ] llama-3.3-70b Q4_K_M planned in %.3f s: %s\n", s, plan_line(p).c_str());
