@@ -103,8 +103,7 @@ int cmd_show(const Argv& argv) {
     section("Parameters", j.value("parameters", ""));
     section("System", j.value("system", ""));
     const std::string license = j.value("license", "");
-    section("License", license.substr(0, license.find('\n', 0) == std::string::npos ? license.size()
-                                                                                     : license.find('\n', 0)));
+    section("License", license.substr(0, license.find('\n')));  // its first line; --license prints it all
     return 0;
 }
 

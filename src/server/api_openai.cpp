@@ -270,12 +270,19 @@ void embeddings(ModelManager& mm, const httplib::Request& hreq, httplib::Respons
     else if (v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), [](const auto& e) { return e.is_string(); }))
         for (const auto& e : v) in.push_back(e.get<std::string>());
     else throw BadRequest("'input' must be a string or a non-empty array of strings");
-    if (body.value("encoding_format", std::string("float")) != "float")
-        throw BadRequest("only encoding_format \"float\" is supported");
+    const std::string encoding = get_string(body, "encoding_format", "float");
+    if (encoding != "float" && encoding != "base64")
+        throw BadRequest("encoding_format must be \"float\" or \"base64\", got \"" + encoding + "\"");
     const EmbedResult r = run_embed(mm, g.model, in, true, g.options, g.keep_alive);
     ordered_json data = ordered_json::array();
-    for (size_t i = 0; i < r.embeddings.size(); ++i)
-        data.push_back({{"object", "embedding"}, {"embedding", r.embeddings[i]}, {"index", i}});
+    for (size_t i = 0; i < r.embeddings.size(); ++i) {
+        // base64: the float32 values' little-endian bytes, which the openai SDKs ask for by default.
+        const auto& e = r.embeddings[i];
+        const ordered_json value = encoding == "float"
+            ? ordered_json(e)
+            : ordered_json(encode_base64(std::string_view(reinterpret_cast<const char*>(e.data()), e.size() * sizeof(float))));
+        data.push_back({{"object", "embedding"}, {"embedding", value}, {"index", i}});
+    }
     ordered_json j{{"object", "list"}, {"data", data}, {"model", r.model},
                    {"usage", {{"prompt_tokens", r.prompt_tokens}, {"total_tokens", r.prompt_tokens}}}};
     res.set_content(j.dump(), "application/json");

@@ -1,5 +1,8 @@
 #include "server/base64.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace snug::server {
 namespace {
 int value_of(char c) {
@@ -33,6 +36,19 @@ std::optional<std::string> decode_base64(std::string_view s) {
         }
     }
     if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // leftover bits must be zero (canonical)
+    return out;
+}
+
+std::string encode_base64(std::string_view bytes) {
+    static constexpr char ALPHABET[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (size_t i = 0; i < bytes.size(); i += 3) {
+        const size_t n = std::min<size_t>(3, bytes.size() - i);
+        uint32_t v = 0;
+        for (size_t k = 0; k < 3; ++k) v = (v << 8) | (k < n ? static_cast<uint8_t>(bytes[i + k]) : 0u);
+        for (size_t k = 0; k < 4; ++k) out.push_back(k <= n ? ALPHABET[(v >> (18 - 6 * k)) & 63] : '=');
+    }
     return out;
 }
 

@@ -8,5 +8,6 @@ namespace snug::server {
 
 bool is_valid_base64(std::string_view s);
 std::optional<std::string> decode_base64(std::string_view s);  // nullopt when invalid
+std::string encode_base64(std::string_view bytes);              // with padding
 
 }  // namespace snug::server

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cctype>
 #include <functional>
 #include <map>
@@ -46,6 +47,8 @@ public:
     using Handler = std::function<Reply(const Request&)>;
 
     explicit TestServer(Handler handler) : handler_(std::move(handler)) {
+        // A developer's http_proxy must not carry the tests' requests elsewhere: 127.0.0.1 is reached directly.
+        ::setenv("no_proxy", "127.0.0.1,localhost", 1);
         listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         int one = 1;
         ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
