@@ -150,8 +150,8 @@ std::vector<HfFile> hf_list_files(const HfRef& ref, const HttpOptions& opts) {
         info = get_json(url, opts);
     } catch (const HttpError& e) {
         if (e.status() == 401 || e.status() == 403 || e.status() == 404)
-            throw HttpError("hf.co/" + ref.repo_id() + ": no such repository, or it is private or gated (set HF_TOKEN)" +
-                                " [" + e.what() + "]",
+            throw HttpError("hf.co/" + ref.repo_id() +
+                                ": no such repository, or it is private or gated (set HF_TOKEN) [" + e.what() + "]",
                             e.status());
         throw;
     }
@@ -227,7 +227,8 @@ HfSelection hf_pick_files(const HfRef& ref, const std::vector<HfFile>& files) {
     HfSelection sel;
     sel.model = *whole[0];
     if (!projectors.empty()) {
-        std::sort(projectors.begin(), projectors.end(), [](const HfFile* a, const HfFile* b) { return a->name < b->name; });
+        std::sort(projectors.begin(), projectors.end(),
+                  [](const HfFile* a, const HfFile* b) { return a->name < b->name; });
         const HfFile* pick = projectors[0];
         const auto find = [&](std::string_view tag) -> const HfFile* {
             for (const HfFile* f : projectors)
@@ -243,7 +244,9 @@ HfSelection hf_pick_files(const HfRef& ref, const std::vector<HfFile>& files) {
     return sel;
 }
 
-HfSelection hf_resolve(const HfRef& ref, const HttpOptions& opts) { return hf_pick_files(ref, hf_list_files(ref, opts)); }
+HfSelection hf_resolve(const HfRef& ref, const HttpOptions& opts) {
+    return hf_pick_files(ref, hf_list_files(ref, opts));
+}
 
 std::optional<std::string> hf_auth_header(const std::string& url) {
     const char* token = std::getenv("HF_TOKEN");

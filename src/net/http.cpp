@@ -210,8 +210,8 @@ void perform(Easy& e, Transfer& t, const std::string& what, const HttpOptions& o
     if (rc != CURLE_OK) {
         const std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
         if (t.stalled)
-            throw Error(prefix + "no data for " + std::to_string(opts.stall_timeout_s) + " s, the server stalled (after " +
-                        std::to_string(t.received) + " bytes of the body)");
+            throw Error(prefix + "no data for " + std::to_string(opts.stall_timeout_s) +
+                        " s, the server stalled (after " + std::to_string(t.received) + " bytes of the body)");
         if (rc == CURLE_PARTIAL_FILE)
             throw Error(prefix + "the connection closed after " + std::to_string(t.received) + " bytes of the body (" +
                         detail + ")");

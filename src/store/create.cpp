@@ -82,17 +82,20 @@ void Store::create(const std::string& name_text, const ModelSpec& spec, const st
         if (digest_text.rfind("sha256:", 0) == 0 || digest_text.rfind("sha256-", 0) == 0) {
             im.blob.digest = parse_digest(digest_text);
             gguf_path = blob_path(im.blob.digest);
-            if (!fs::is_regular_file(gguf_path)) throw Error("FROM " + im.blob.digest + ": no such blob (upload it first)");
+            if (!fs::is_regular_file(gguf_path))
+                throw Error("FROM " + im.blob.digest + ": no such blob (upload it first)");
             im.blob.size = static_cast<int64_t>(fs::file_size(gguf_path));
         } else if (const std::string path = expand_path(from, base_dir.value_or(""));
                    base_dir && (fs::is_regular_file(path) || fs::is_directory(path))) {
             if (fs::is_directory(path))
-                throw Error("FROM " + from + " is a directory; only GGUF files can be imported (convert safetensors first)");
+                throw Error("FROM " + from +
+                            " is a directory; only GGUF files can be imported (convert safetensors first)");
             emit("parsing GGUF");
             im = import_file(path, tmp_);
             gguf_path = im.tmp->path();
         } else if (!base_dir && (from[0] == '/' || from[0] == '.' || from[0] == '~')) {
-            throw Error("FROM " + from + ": file paths are not accepted here; upload the file as a blob and use its digest");
+            throw Error("FROM " + from +
+                        ": file paths are not accepted here; upload the file as a blob and use its digest");
         } else {
             ModelName base_name;
             try {

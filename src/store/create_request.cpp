@@ -19,10 +19,12 @@ bool present(const nlohmann::json& body, const char* key) { return body.contains
 
 ModelSpec spec_from_create_request(const nlohmann::json& body) {
     if (!body.is_object()) throw Error("the request body must be a JSON object");
-    for (const char* unsupported : {"adapters", "quantize"})
-        if (present(body, unsupported) && !(body[unsupported].is_string() && body[unsupported].get<std::string>().empty()) &&
-            !(body[unsupported].is_object() && body[unsupported].empty()))
-            throw Error(std::string("\"") + unsupported + "\" is not supported yet");
+    for (const char* unsupported : {"adapters", "quantize"}) {
+        if (!present(body, unsupported)) continue;
+        const auto& v = body[unsupported];
+        const bool empty = (v.is_string() && v.get<std::string>().empty()) || (v.is_object() && v.empty());
+        if (!empty) throw Error(std::string("\"") + unsupported + "\" is not supported yet");
+    }
     ModelSpec spec;
     if (present(body, "modelfile")) spec = parse_modelfile(string_field(body, "modelfile"));
     if (present(body, "from")) spec.from.push_back(string_field(body, "from"));

@@ -16,7 +16,9 @@ public:
 
     bool at_end() const { return i_ >= s_.size(); }
     int line() const { return line_; }
-    Error error(const std::string& what) const { return Error("Modelfile line " + std::to_string(line_) + ": " + what); }
+    Error error(const std::string& what) const {
+        return Error("Modelfile line " + std::to_string(line_) + ": " + what);
+    }
 
     // Skips blank lines and "#" comment lines. Returns false at the end of the text.
     bool next_instruction() {

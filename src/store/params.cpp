@@ -83,9 +83,10 @@ nlohmann::json check_json(const ParamInfo& p, const nlohmann::json& v) {
         case Kind::INT:
             if (v.is_number_integer()) return v.get<int64_t>();
             // JavaScript clients may send 4096.0; an integral float in int64 range is accepted as that integer
-            if (v.is_number_float() && std::isfinite(v.get<double>()) && std::floor(v.get<double>()) == v.get<double>() &&
-                std::fabs(v.get<double>()) < 9.2e18)
-                return static_cast<int64_t>(v.get<double>());
+            if (v.is_number_float()) {
+                const double d = v.get<double>();
+                if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.2e18) return static_cast<int64_t>(d);
+            }
             throw bad_value(p.name, "an integer", shown);
         case Kind::FLOAT:
             if (v.is_number() && std::isfinite(v.get<double>())) return v.get<double>();

@@ -227,7 +227,7 @@ std::string Store::pull(const std::string& source, const Progress& progress, con
         name = parse_model_name("hf.co/" + ref->repo_id() + ":" + (ref->quant.empty() ? DEFAULT_TAG : ref->quant));
         const auto sel = net::hf_resolve(*ref, opts.http);
         items.push_back({sel.model.url, sel.model.name, sel.model.sha256, sel.model.size});
-        if (sel.projector) items.push_back({sel.projector->url, sel.projector->name, sel.projector->sha256, sel.projector->size});
+        if (const auto& p = sel.projector) items.push_back({p->url, p->name, p->sha256, p->size});
         origin = "hf.co/" + ref->repo_id() + "/" + sel.model.name;
     } else if (source.rfind("https://", 0) == 0 || source.rfind("http://", 0) == 0) {
         name = parse_model_name(opts.name.empty() ? name_from_url(source) : opts.name);
@@ -237,7 +237,8 @@ std::string Store::pull(const std::string& source, const Progress& progress, con
             origin = origin.substr(0, origin.find("://") + 3) + origin.substr(at + 1);  // nor user:password@
         items.push_back({source, origin.substr(origin.rfind('/') + 1), "", -1});
     } else {
-        throw Error("cannot pull '" + source + "': expected an http(s):// URL of a GGUF file or hf.co/OWNER/REPO[:QUANT]");
+        throw Error("cannot pull '" + source +
+                    "': expected an http(s):// URL of a GGUF file or hf.co/OWNER/REPO[:QUANT]");
     }
 
     std::vector<Fetched> fetched;

@@ -54,7 +54,8 @@ ResolvedModel Store::resolve(const std::string& name_or_path) const {
     r.name = n.display();
     r.gguf_path = blob_path(m->model.digest);
     if (!fs::is_regular_file(r.gguf_path))
-        throw Error("model '" + r.name + "': its GGUF blob " + m->model.digest + " is missing; pull or create it again");
+        throw Error("model '" + r.name + "': its GGUF blob " + m->model.digest +
+                    " is missing; pull or create it again");
     if (m->projector) {
         r.projector_path = blob_path(m->projector->digest);
         if (!fs::is_regular_file(r.projector_path))
@@ -121,7 +122,8 @@ nlohmann::json Store::show_json(const std::string& name, bool verbose) const {
         for (const auto& msg : m.messages) out["messages"].push_back({{"role", msg.role}, {"content", msg.content}});
     }
     out["model_info"] = gguf_model_info(*file, verbose);
-    if (m.projector) out["projector_info"] = gguf_model_info(*gguf::File::open(blob_path(m.projector->digest)), verbose);
+    if (m.projector)
+        out["projector_info"] = gguf_model_info(*gguf::File::open(blob_path(m.projector->digest)), verbose);
     out["capabilities"] = model_capabilities(*file, m.template_text, m.projector.has_value());
     struct stat st {};
     if (::stat(manifest_path(n).c_str(), &st) == 0)

@@ -27,7 +27,8 @@ Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
 Sha256::~Sha256() = default;
 
 void Sha256::reset() {
-    if (EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1) throw Error("sha256: cannot initialise OpenSSL digest");
+    if (EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1)
+        throw Error("sha256: cannot initialise OpenSSL digest");
 }
 
 void Sha256::update(const void* data, size_t n) {

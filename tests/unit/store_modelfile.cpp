@@ -162,15 +162,16 @@ TEST(Parameters, JsonChecks) {
 
 TEST(CreateRequest, JsonBodyBecomesASpec) {
     const std::string digest = "sha256:" + std::string(64, 'a');
-    const ModelSpec s = spec_from_create_request({{"model", "mario"},
-                                                  {"from", "llama3.2"},
-                                                  {"files", {{"model.gguf", digest}}},
-                                                  {"parameters", {{"temperature", 0.3}, {"stop", {"x"}}, {"numa", true}}},
-                                                  {"system", "You are Mario."},
-                                                  {"template", "{{ .Prompt }}"},
-                                                  {"messages", {{{"role", "user"}, {"content", "hi"}}}},
-                                                  {"license", "MIT"},
-                                                  {"stream", false}});
+    const nlohmann::json body = {{"model", "mario"},
+                                 {"from", "llama3.2"},
+                                 {"files", {{"model.gguf", digest}}},
+                                 {"parameters", {{"temperature", 0.3}, {"stop", {"x"}}, {"numa", true}}},
+                                 {"system", "You are Mario."},
+                                 {"template", "{{ .Prompt }}"},
+                                 {"messages", {{{"role", "user"}, {"content", "hi"}}}},
+                                 {"license", "MIT"},
+                                 {"stream", false}};
+    const ModelSpec s = spec_from_create_request(body);
     EXPECT_EQ(s.from, (std::vector<std::string>{"llama3.2", digest}));
     EXPECT_EQ(s.params, nlohmann::json({{"temperature", 0.3}, {"stop", {"x"}}}));
     EXPECT_EQ(s.ignored_params, std::vector<std::string>{"numa"});

@@ -26,7 +26,8 @@ protected:
     }
     // Creates `name` from a Modelfile whose relative paths are relative to the temp dir.
     void create(const std::string& name, const std::string& modelfile) {
-        st->create(name, parse_modelfile(modelfile), dir.path(), [&](const nlohmann::json& p) { statuses.push_back(p); });
+        st->create(name, parse_modelfile(modelfile), dir.path(),
+                   [&](const nlohmann::json& p) { statuses.push_back(p); });
     }
     std::string stories_digest() const {
         return "sha256:" + sha256_file_hex(stories);
