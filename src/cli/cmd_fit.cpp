@@ -139,8 +139,12 @@ int cmd_fit(const Argv& argv_in) {
     cpu.source = ram_source;
 
     const auto [model_src, auto_projector] = locate(a.positionals()[0]);
+    const uint64_t rss_before = process_resident_bytes();
     const auto header = open_header(model_src);
     LoadedModel lm = analyze_model(*header);
+    // This process is as fresh as `snug run` at load: what opening and analyzing cost it, the engine's load costs too.
+    if (const uint64_t rss_after = process_resident_bytes(); rss_after > rss_before)
+        lm.info.host_bytes = rss_after - rss_before;
     std::string projector_src = a.flag("--no-mmproj") ? "" : a.value_or("--mmproj", auto_projector);
     std::unique_ptr<ModelHeader> projector_header;
     std::optional<ProjectorInfo> projector;

@@ -2,6 +2,7 @@
 // scratch can be split by layer for placement. KV views carry marker addresses, one per layer, instead of blocks.
 #include "planner/dry_run.h"
 
+#include <cstdint>
 #include <string>
 
 #include "backends/cpu/cpu_backend.h"
@@ -33,9 +34,10 @@ public:
     }
     void kv_store(const KvLayer& kv, std::span<const SeqSlice> seqs, std::span<const int32_t> positions, Tensor k,
                   Tensor v) override {
-        const auto il = kv.k_blocks - markers_;
-        if (il >= 0 && static_cast<size_t>(il) < at_store_.size())
-            at_store_[static_cast<size_t>(il)] = inner_.scratch_high_water();
+        // The marker's address says which layer this is (compared as integers: the view may come from elsewhere).
+        const auto at = reinterpret_cast<uintptr_t>(kv.k_blocks), base = reinterpret_cast<uintptr_t>(markers_);
+        const size_t il = (at - base) / sizeof(void*);
+        if (at >= base && il < at_store_.size()) at_store_[il] = inner_.scratch_high_water();
         inner_.kv_store(kv, seqs, positions, k, v);
     }
     void attention(Tensor out, Tensor q, const KvLayer& kv, std::span<const SeqSlice> seqs,

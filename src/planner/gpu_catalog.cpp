@@ -2,7 +2,7 @@
 // is the dense (non-sparse) tensor/matrix peak from the architecture whitepapers (NVIDIA Ampere GA102, Ada, Blackwell
 // RTX; Hopper and Ampere A100 datasheets), AMD's product pages (RDNA 3/4 "peak half precision", Instinct datasheets)
 // and, for Apple GPUs, cores x 128 ALUs x 2 x clock (Apple publishes no figure). The first nine entries are the GPUs of
-// the deployment table in ../shared/seeds/000_f2eb605ff0848589.txt; their verdicts are tests/unit/planner_gpu_table.cpp.
+// the deployment table in ../shared/seeds/000_f2eb605ff0848589.txt (verdicts: tests/unit/planner_gpu_table.cpp).
 #include "planner/gpu_catalog.h"
 
 #include <algorithm>

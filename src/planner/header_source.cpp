@@ -87,12 +87,14 @@ struct ModelHeader::Image {
     size_t size = 0;
 
     Image(const std::string& head, uint64_t file_size) {
-        if (file_size > static_cast<uint64_t>(SIZE_MAX / 2)) throw Error("file size " + std::to_string(file_size) + " is too large");
+        if (file_size > static_cast<uint64_t>(SIZE_MAX / 2))
+            throw Error("file size " + std::to_string(file_size) + " is too large");
         size = static_cast<size_t>(file_size);
         // Read-only private anonymous memory is neither committed nor charged until written, so this holds for any
         // model size; only the header's pages are then made writable, filled and sealed again.
         base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (base == MAP_FAILED) throw Error("cannot reserve " + std::to_string(size) + " bytes of address space for the header");
+        if (base == MAP_FAILED)
+            throw Error("cannot reserve " + std::to_string(size) + " bytes of address space for the header");
         const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
         const size_t head_span = (head.size() + page - 1) / page * page;
         if (head_span > 0) {

@@ -126,8 +126,8 @@ HostMemory read_host_memory() {
             const std::string dir = root + (p == "/" ? std::string() : p);
             const auto lim = read_file(dir + "/" + limit_file);
             const auto use = read_file(dir + "/" + usage_file);
-            if (lim && use)
-                if (const auto limit = parse_cgroup_limit(*lim)) apply_cgroup_limit(m, *limit, to_u64(*use).value_or(0), which);
+            const auto limit = lim && use ? parse_cgroup_limit(*lim) : std::nullopt;
+            if (limit) apply_cgroup_limit(m, *limit, to_u64(*use).value_or(0), which);
             if (p == "/" || p.empty()) break;
             const size_t slash = p.rfind('/');
             p = slash == 0 || slash == std::string::npos ? "/" : p.substr(0, slash);

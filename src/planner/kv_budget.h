@@ -4,6 +4,7 @@
 // and the current step can see.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/dtype.h"

@@ -61,7 +61,11 @@ int context_limit(const ModelHeader& header, const std::string& arch, std::strin
 LoadedModel analyze_model(const ModelHeader& header) {
     const gguf::File& f = header.file();
     LoadedModel r;
-    r.model = load_model(f);
+    try {
+        r.model = load_model(f);
+    } catch (const Error& e) {
+        throw Error("'" + header.source() + "': " + e.what());
+    }
     ModelInfo& m = r.info;
     m.config = r.model->config();
     m.source = header.source();
@@ -96,6 +100,7 @@ LoadedModel analyze_model(const ModelHeader& header) {
         const auto tok = Tokenizer::from_gguf(f);
         m.tokenizer_heap_bytes = heap_bytes_in_use() - std::min(heap0, heap_bytes_in_use());
     }
+    m.host_bytes = m.metadata_heap_bytes + m.tokenizer_heap_bytes + m.header_bytes;
     return r;
 }
 
@@ -109,8 +114,8 @@ ProjectorInfo analyze_projector(const ModelHeader& header) {
     const int64_t image = f.get_int("clip.vision.image_size", 0);
     const int64_t patch = f.get_int("clip.vision.patch_size", 0);
     if (image <= 0 || patch <= 0 || image % patch != 0 || image > 16384)
-        throw Error("vision projector image size " + std::to_string(image) + " and patch size " + std::to_string(patch) +
-                    " do not make a whole grid of patches");
+        throw Error("vision projector image size " + std::to_string(image) + " and patch size " +
+                    std::to_string(patch) + " do not make a whole grid of patches");
     p.image_size = static_cast<int>(image);
     p.patch_size = static_cast<int>(patch);
     const int side = static_cast<int>(image / patch);
@@ -119,12 +124,14 @@ ProjectorInfo analyze_projector(const ModelHeader& header) {
         // Gemma 3 average-pools the encoder's patch grid 4 x 4 before projecting: 64 x 64 patches -> 256 tokens
         // (mm_tokens_per_image in the model's config; ref: llama.cpp tools/mtmd/clip.cpp, PROJECTOR_TYPE_GEMMA3).
         constexpr int POOL = 4;
-        if (side % POOL != 0) throw Error("gemma3 projector patch grid " + std::to_string(side) + " is not a multiple of 4");
+        if (side % POOL != 0)
+            throw Error("gemma3 projector patch grid " + std::to_string(side) + " is not a multiple of 4");
         p.tokens_per_image = (side / POOL) * (side / POOL);
         p.tokens_why = "gemma3: " + std::to_string(side) + "x" + std::to_string(side) + " patches pooled 4x4";
     } else {
         p.tokens_per_image = p.n_patches;
-        p.tokens_why = p.projector_type + ": one token per patch (" + std::to_string(side) + "x" + std::to_string(side) + ")";
+        const std::string grid = std::to_string(side) + "x" + std::to_string(side);
+        p.tokens_why = p.projector_type + ": one token per patch (" + grid + ")";
     }
     for (const auto& t : f.tensors()) {
         TensorCost c = cost_of(t, "v.blk.");

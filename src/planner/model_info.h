@@ -43,6 +43,10 @@ struct ModelInfo {
 
     uint64_t metadata_heap_bytes = 0;    // parsed metadata (every array element is a gguf::Value)
     uint64_t tokenizer_heap_bytes = 0;   // the tokenizer built from it
+    // Host memory the runtime holds for this model besides weights: metadata + tokenizer + mapped header by default.
+    // A fresh process (snug fit) replaces it by its resident-memory growth over opening and analyzing the model: the
+    // same steps the engine takes at load, with the same freed-and-reused heap, so closer to what `snug run` shows.
+    uint64_t host_bytes = 0;
     uint64_t weights_bytes() const;      // every tensor once
 };
 

@@ -112,7 +112,7 @@ private:
     // What stays in host memory whatever the placement: the process, parsed metadata, tokenizer, the mapped header,
     // the input embedding table (read one row per token), logits and sampler buffers.
     void host_costs(const Plan& p, Components& c) const {
-        c.overhead += in_.cpu.overhead_bytes + m_.metadata_heap_bytes + m_.tokenizer_heap_bytes + m_.header_bytes;
+        c.overhead += in_.cpu.overhead_bytes + m_.host_bytes;
         if (in_.projector) c.overhead += in_.projector->metadata_heap_bytes;
         c.weights += m_.input_bytes;
         c.compute += p.compute.logits_bytes +
@@ -123,7 +123,8 @@ private:
     // segment: embeddings run where the first layer does).
     uint64_t layer_cost(const Plan& p, int il) const {
         const auto i = static_cast<size_t>(il);
-        return m_.layer_bytes[i] + p.kv.layer_bytes[i] + p.compute.layer_bytes[i] + (il == 0 ? p.compute.input_bytes : 0);
+        const uint64_t input = il == 0 ? p.compute.input_bytes : 0;
+        return m_.layer_bytes[i] + p.kv.layer_bytes[i] + p.compute.layer_bytes[i] + input;
     }
 
     void add_layer(Plan& p, int il, size_t d, const std::vector<uint64_t>& cost) const {

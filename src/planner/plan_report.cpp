@@ -66,8 +66,9 @@ void finish_plan(Plan& p, bool fits, const std::string& shortfall, const PlanInp
         if (in.request.require_gpu && !in.gpus.empty()) p.reason += "; --require-gpu forbids using the CPU";
         return;
     }
-    const bool head_gpu = p.output_device >= 0 && p.devices[static_cast<size_t>(p.output_device)].device.kind == DeviceKind::GPU;
-    const bool proj_cpu = p.projector_device >= 0 && p.devices[static_cast<size_t>(p.projector_device)].device.kind == DeviceKind::CPU;
+    auto kind_of = [&](int d) { return p.devices[static_cast<size_t>(d)].device.kind; };
+    const bool head_gpu = p.output_device >= 0 && kind_of(p.output_device) == DeviceKind::GPU;
+    const bool proj_cpu = p.projector_device >= 0 && kind_of(p.projector_device) == DeviceKind::CPU;
     const std::string layers = std::to_string(p.n_layers_gpu) + " of " + std::to_string(p.n_layers) + " layers";
     if (in.gpus.empty()) {
         p.verdict = "cpu";
@@ -81,7 +82,8 @@ void finish_plan(Plan& p, bool fits, const std::string& shortfall, const PlanInp
         p.verdict = "gpu";
         std::vector<std::string> uses;
         for (const auto& d : p.devices)
-            if (d.device.kind == DeviceKind::GPU && d.used.total() > 0) uses.push_back(d.device.name + " " + use_text(d));
+            if (d.device.kind == DeviceKind::GPU && d.used.total() > 0)
+                uses.push_back(d.device.name + " " + use_text(d));
         p.reason = "everything fits on the GPU: " + join(uses, ", ") + after;
     } else {
         p.verdict = "hybrid";

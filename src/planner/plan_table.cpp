@@ -78,7 +78,8 @@ std::string plan_table(const Plan& p, const ModelInfo& m, const ProjectorInfo* p
                   format_bytes(p.kv.per_sequence_bytes).c_str(), format_bytes(p.kv.reserved_bytes).c_str(),
                   p.kv.block_size);
     s += buf;
-    std::snprintf(buf, sizeof buf, "compute   %s of step scratch for %d tokens in %d sequence%s (measured by a dry run)\n",
+    std::snprintf(buf, sizeof buf,
+                  "compute   %s of step scratch for %d tokens in %d sequence%s (measured by a dry run)\n",
                   format_bytes(p.compute.total_bytes).c_str(), p.compute.n_tokens, p.compute.n_seqs,
                   p.compute.n_seqs > 1 ? "s" : "");
     s += buf;

@@ -1,6 +1,6 @@
-// tests/unit/planner_gpu_table.cpp: the deployment table of ../shared/seeds/000_f2eb605ff0848589.txt (translategemma-4b-it
-// = gemma-3-4b's text model + Gemma 3's vision projector) planned for each of its nine GPUs, in Q4_K_M and F16, at
-// context 2048 and 8192, with and without the projector: 72 plans, each checked for its verdict and reason.
+// tests/unit/planner_gpu_table.cpp: the deployment table of ../shared/seeds/000_f2eb605ff0848589.txt
+// (translategemma-4b-it = gemma-3-4b's text model + Gemma 3's vision projector) planned for each of its nine GPUs, in
+// Q4_K_M and F16, at context 2048 and 8192, with and without the projector: 72 plans, each with verdict and reason.
 //
 // Expected verdicts, by hand (GiB = 2^30; synth_gguf.py gives the files' exact sizes; KV f16, the GPU default):
 //   weights on the GPU = layers + the output head, which is tied to the 262144 x 2560 embedding and so needs its own

@@ -110,16 +110,17 @@ TEST(PlannerKv, MatchesTheRealCache) {
         }
         std::vector<int> seqs, pos(static_cast<size_t>(tc.parallel), 0);
         for (int s = 0; s < tc.parallel; ++s) seqs.push_back(cache.add_sequence());
+        auto seq = [&](int s) { return seqs[static_cast<size_t>(s)]; };
         for (int s = 0; s < tc.parallel; ++s)
-            for (int& p = pos[static_cast<size_t>(s)]; p < worst; ++p) ASSERT_TRUE(cache.prepare(seqs[static_cast<size_t>(s)], p, p + 1));
+            for (int& p = pos[static_cast<size_t>(s)]; p < worst; ++p) ASSERT_TRUE(cache.prepare(seq(s), p, p + 1));
         for (int s = 0; s < tc.parallel; ++s) {
             int& p = pos[static_cast<size_t>(s)];
             const int n = std::min(tc.step, tc.ctx - p);
-            ASSERT_TRUE(cache.prepare(seqs[static_cast<size_t>(s)], p, p + n));
+            ASSERT_TRUE(cache.prepare(seq(s), p, p + n));
             p += n;
         }
         for (int s = 0; s < tc.parallel; ++s)
-            for (int& p = pos[static_cast<size_t>(s)]; p < tc.ctx; ++p) ASSERT_TRUE(cache.prepare(seqs[static_cast<size_t>(s)], p, p + 1));
+            for (int& p = pos[static_cast<size_t>(s)]; p < tc.ctx; ++p) ASSERT_TRUE(cache.prepare(seq(s), p, p + 1));
         EXPECT_EQ(cache.bytes_allocated(), b.max_bytes) << "ctx " << tc.ctx << " step " << tc.step;
     }
 }

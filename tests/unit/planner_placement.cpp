@@ -227,7 +227,8 @@ TEST(PlannerPlacement, JsonHasTheIssuesFields) {
         EXPECT_TRUE(j.contains(k)) << k;
     ASSERT_EQ(j["devices"].size(), 2u);
     for (const auto& d : j["devices"]) {
-        for (const char* k : {"name", "kind", "total_bytes", "planned_bytes", "components"}) EXPECT_TRUE(d.contains(k)) << k;
+        for (const char* k : {"name", "kind", "total_bytes", "planned_bytes", "components"})
+            EXPECT_TRUE(d.contains(k)) << k;
         for (const char* k : {"weights", "kv", "vision", "projector", "compute", "overhead"})
             EXPECT_TRUE(d["components"].contains(k)) << k;
     }

@@ -81,11 +81,14 @@ private:
         const uint64_t len = to + 1 - from;
         std::string h = std::string(ranged ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n") +
                         "Content-Length: " + std::to_string(len) + "\r\nAccept-Ranges: bytes\r\nConnection: close\r\n";
-        if (ranged) h += "Content-Range: bytes " + std::to_string(from) + "-" + std::to_string(to) + "/" + std::to_string(size_) + "\r\n";
+        if (ranged)
+            h += "Content-Range: bytes " + std::to_string(from) + "-" + std::to_string(to) + "/" +
+                 std::to_string(size_) + "\r\n";
         h += "\r\n";
         if (::send(c, h.data(), h.size(), MSG_NOSIGNAL) < 0 || head) return;
         for (uint64_t off = from; off <= to;) {
-            const ssize_t n = ::pread(fd_, buf, static_cast<size_t>(std::min<uint64_t>(sizeof buf, to + 1 - off)), static_cast<off_t>(off));
+            const auto want = static_cast<size_t>(std::min<uint64_t>(sizeof buf, to + 1 - off));
+            const ssize_t n = ::pread(fd_, buf, want, static_cast<off_t>(off));
             if (n <= 0) return;
             const ssize_t w = ::send(c, buf, static_cast<size_t>(n), MSG_NOSIGNAL);
             if (w <= 0) return;  // the client hung up: it has what it asked for
@@ -138,8 +141,9 @@ TEST(PlannerRemote, PlansAMultiGigabyteModelFromItsHeader) {
     // The 262144-token vocabulary makes a ~9 MB header: two reads (4 MB, then 4 more), a few MB of 7.8 GB.
     EXPECT_LE(server.body_bytes(), uint64_t(16) << 20);
     EXPECT_GE(server.body_bytes(), remote->file().data_offset());
-    std::printf("[ planner ] %llu bytes served for a %llu-byte model\n",
-                static_cast<unsigned long long>(server.body_bytes()), static_cast<unsigned long long>(remote->file_bytes()));
+    const auto served = static_cast<unsigned long long>(server.body_bytes());
+    std::printf("[ planner ] %llu bytes served for a %llu-byte model\n", served,
+                static_cast<unsigned long long>(remote->file_bytes()));
 
     // The same plan as from the local file.
     const LoadedModel a = analyze_model(*remote), b = analyze_model(*local);
