@@ -12,7 +12,8 @@ ordered_json parse_body(const httplib::Request& req) {
     if (j.is_discarded()) {
         // Parse again for the position of the error: the message names where the JSON breaks.
         try {
-            (void)ordered_json::parse(req.body);
+            const ordered_json again = ordered_json::parse(req.body);
+            (void)again;
         } catch (const nlohmann::json::parse_error& e) {
             throw BadRequest(std::string("invalid JSON in the request body: ") + e.what());
         }

@@ -70,6 +70,15 @@ ordered_json chat_messages(const ordered_json& body) {
     return out;
 }
 
+// NDJSON when streamed, one JSON object (after whitespace probes) when not; an error is the last line.
+StreamFormat ndjson_format(bool stream) {
+    StreamFormat f;
+    f.content_type = stream ? "application/x-ndjson" : "application/json";
+    f.whitespace_probe = !stream;
+    f.on_error = [](const std::string& msg) { return ordered_json{{"error", msg}}.dump() + "\n"; };
+    return f;
+}
+
 GenerationRequest common_request(const ordered_json& body) {
     GenerationRequest g;
     g.model = get_string(body, "model");
@@ -100,8 +109,7 @@ void generate(ModelManager& mm, const httplib::Request& hreq, httplib::Response&
     if (!get_string(body, "suffix").empty()) throw BadRequest("suffix (fill-in-the-middle) is not supported yet");
     reject_images(body.value("images", ordered_json()), "images");
     if (g.prompt.empty()) {
-        bool unloaded = false;
-        const GenerationResult r = load_only(mm, g, unloaded);
+        const GenerationResult r = load_only(mm, g);
         ordered_json j{{"model", r.model}, {"created_at", rfc3339(std::chrono::system_clock::now())},
                        {"response", ""}, {"done", true}, {"done_reason", r.done_reason}};
         res.set_content(j.dump(), "application/json");
@@ -109,9 +117,7 @@ void generate(ModelManager& mm, const httplib::Request& hreq, httplib::Response&
     }
     auto gen = std::make_shared<Generation>(mm, g);
     const std::string model = g.model;
-    StreamFormat f;
-    f.content_type = stream ? "application/x-ndjson" : "application/json";
-    f.whitespace_probe = !stream;
+    StreamFormat f = ndjson_format(stream);
     f.on_piece = [stream, model](std::string_view piece) -> std::string {
         if (!stream) return "";
         ordered_json j{{"model", model}, {"created_at", rfc3339(std::chrono::system_clock::now())},
@@ -126,7 +132,6 @@ void generate(ModelManager& mm, const httplib::Request& hreq, httplib::Response&
         add_truncation(j, r);
         return j.dump() + "\n";
     };
-    f.on_error = [](const std::string& msg) { return ordered_json{{"error", msg}}.dump() + "\n"; };
     stream_generation(res, gen, std::move(f));
 }
 
@@ -141,8 +146,7 @@ void chat(ModelManager& mm, const httplib::Request& hreq, httplib::Response& res
     }
     const bool stream = get_bool(body, "stream", true);
     if (g.messages.empty()) {
-        bool unloaded = false;
-        const GenerationResult r = load_only(mm, g, unloaded);
+        const GenerationResult r = load_only(mm, g);
         ordered_json j{{"model", r.model}, {"created_at", rfc3339(std::chrono::system_clock::now())},
                        {"message", {{"role", "assistant"}, {"content", ""}}}, {"done_reason", r.done_reason},
                        {"done", true}};
@@ -151,9 +155,7 @@ void chat(ModelManager& mm, const httplib::Request& hreq, httplib::Response& res
     }
     auto gen = std::make_shared<Generation>(mm, g);
     const std::string model = g.model;
-    StreamFormat f;
-    f.content_type = stream ? "application/x-ndjson" : "application/json";
-    f.whitespace_probe = !stream;
+    StreamFormat f = ndjson_format(stream);
     f.on_piece = [stream, model](std::string_view piece) -> std::string {
         if (!stream) return "";
         ordered_json j{{"model", model}, {"created_at", rfc3339(std::chrono::system_clock::now())},
@@ -180,7 +182,6 @@ void chat(ModelManager& mm, const httplib::Request& hreq, httplib::Response& res
         add_truncation(j, r);
         return out + j.dump() + "\n";
     };
-    f.on_error = [](const std::string& msg) { return ordered_json{{"error", msg}}.dump() + "\n"; };
     stream_generation(res, gen, std::move(f));
 }
 

@@ -149,6 +149,23 @@ ordered_json openai_tool_calls(const std::vector<chat::ToolCall>& calls, bool wi
 
 std::string sse(const ordered_json& j) { return "data: " + j.dump() + "\n\n"; }
 
+// Server-sent events when streamed, one JSON object (after whitespace probes) when not; errors in OpenAI's shape.
+StreamFormat sse_format(bool stream) {
+    StreamFormat f;
+    f.content_type = stream ? "text/event-stream" : "application/json";
+    f.whitespace_probe = !stream;
+    f.on_error = [stream](const std::string& msg) {
+        const std::string e = error_body(ApiStyle::OPENAI, msg, 500).dump();
+        return stream ? "data: " + e + "\n\n" : e;
+    };
+    return f;
+}
+
+bool include_usage(const ordered_json& body) {
+    const auto so = body.value("stream_options", ordered_json());
+    return so.is_object() && so.value("include_usage", false);
+}
+
 void chat_completions(ModelManager& mm, const httplib::Request& hreq, httplib::Response& res) {
     const ordered_json body = parse_body(hreq);
     GenerationRequest g = common_request(body);
@@ -159,8 +176,7 @@ void chat_completions(ModelManager& mm, const httplib::Request& hreq, httplib::R
         if (body.value("tool_choice", ordered_json("auto")) != "none") g.tools = *t;
     }
     const bool stream = get_bool(body, "stream", false);
-    const auto so = body.value("stream_options", ordered_json());
-    const bool include_usage = so.is_object() && so.value("include_usage", false);
+    const bool usage = include_usage(body);
     auto gen = std::make_shared<Generation>(mm, g);
     const std::string id = new_id("chatcmpl");
     const int64_t created = unix_seconds();
@@ -170,9 +186,7 @@ void chat_completions(ModelManager& mm, const httplib::Request& hreq, httplib::R
                             {"system_fingerprint", "fp_snug"},
                             {"choices", {{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}}}};
     };
-    StreamFormat f;
-    f.content_type = stream ? "text/event-stream" : "application/json";
-    f.whitespace_probe = !stream;
+    StreamFormat f = sse_format(stream);
     auto first = std::make_shared<bool>(true);
     f.on_piece = [stream, chunk, first](std::string_view piece) -> std::string {
         if (!stream) return "";
@@ -197,16 +211,12 @@ void chat_completions(ModelManager& mm, const httplib::Request& hreq, httplib::R
         if (*first) out += sse(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
         if (!r.tool_calls.empty()) out += sse(chunk({{"tool_calls", openai_tool_calls(r.tool_calls, true)}}, nullptr));
         out += sse(chunk(ordered_json::object(), finish_reason(r)));
-        if (include_usage) {
+        if (usage) {
             ordered_json u{{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model},
                            {"choices", ordered_json::array()}, {"usage", usage_json(r)}};
             out += sse(u);
         }
         return out + "data: [DONE]\n\n";
-    };
-    f.on_error = [stream](const std::string& msg) {
-        const std::string e = error_body(ApiStyle::OPENAI, msg, 500).dump();
-        return stream ? "data: " + e + "\n\n" : e;
     };
     stream_generation(res, gen, std::move(f));
 }
@@ -222,8 +232,7 @@ void completions(ModelManager& mm, const httplib::Request& hreq, httplib::Respon
     if (g.prompt.empty()) throw BadRequest("'prompt' is empty");
     if (!get_string(body, "suffix").empty()) throw BadRequest("suffix (fill-in-the-middle) is not supported yet");
     const bool stream = get_bool(body, "stream", false);
-    const auto so = body.value("stream_options", ordered_json());
-    const bool include_usage = so.is_object() && so.value("include_usage", false);
+    const bool usage = include_usage(body);
     if (!body.contains("max_tokens")) g.options["num_predict"] = g.options.value("num_predict", 16);  // OpenAI's default
     auto gen = std::make_shared<Generation>(mm, g);
     const std::string id = new_id("cmpl");
@@ -234,9 +243,7 @@ void completions(ModelManager& mm, const httplib::Request& hreq, httplib::Respon
                             {"system_fingerprint", "fp_snug"},
                             {"choices", {{{"text", text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", finish}}}}};
     };
-    StreamFormat f;
-    f.content_type = stream ? "text/event-stream" : "application/json";
-    f.whitespace_probe = !stream;
+    StreamFormat f = sse_format(stream);
     f.on_piece = [stream, chunk](std::string_view piece) -> std::string {
         return stream ? sse(chunk(std::string(piece), nullptr)) : "";
     };
@@ -247,16 +254,12 @@ void completions(ModelManager& mm, const httplib::Request& hreq, httplib::Respon
             return j.dump();
         }
         std::string out = sse(chunk("", finish_reason(r)));
-        if (include_usage) {
+        if (usage) {
             ordered_json u{{"id", id}, {"object", "text_completion"}, {"created", created}, {"model", model},
                            {"choices", ordered_json::array()}, {"usage", usage_json(r)}};
             out += sse(u);
         }
         return out + "data: [DONE]\n\n";
-    };
-    f.on_error = [stream](const std::string& msg) {
-        const std::string e = error_body(ApiStyle::OPENAI, msg, 500).dump();
-        return stream ? "data: " + e + "\n\n" : e;
     };
     stream_generation(res, gen, std::move(f));
 }

@@ -102,14 +102,13 @@ ordered_json with_system(const ordered_json& messages, const std::string& system
 
 }  // namespace
 
-GenerationResult load_only(ModelManager& models, const GenerationRequest& req, bool& unloaded) {
+GenerationResult load_only(ModelManager& models, const GenerationRequest& req) {
     const int64_t t0 = now_ns();
     GenerationResult r;
-    unloaded = false;
-    if (req.keep_alive && req.keep_alive->count() == 0) {
+    const bool unloaded = req.keep_alive && req.keep_alive->count() == 0;
+    if (unloaded) {
         r.model = models.resolve(req.model).name;
         models.unload(req.model);
-        unloaded = true;
     } else {
         GenOptions o = merged_options(models.resolve(req.model), req.options);
         Acquired a = models.acquire(req.model, o.load, req.keep_alive);

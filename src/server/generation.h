@@ -76,7 +76,7 @@ private:
 };
 
 // Ollama's "load only" request (empty prompt or no messages): loads or, with keep_alive 0, unloads.
-GenerationResult load_only(ModelManager& models, const GenerationRequest& req, bool& unloaded);
+GenerationResult load_only(ModelManager& models, const GenerationRequest& req);  // done_reason: load or unload
 
 // Embeddings of each input string (OpenAI/Ollama embed), with the token count used.
 struct EmbedResult {
