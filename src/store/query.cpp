@@ -44,11 +44,11 @@ ResolvedModel Store::resolve(const std::string& name_or_path) const {
     try {
         n = parse_model_name(name_or_path);
     } catch (const Error&) {
-        if (looks_like_path(name_or_path)) throw Error("'" + name_or_path + "': no such file or model");
+        if (looks_like_path(name_or_path)) throw Error("cannot open '" + name_or_path + "': no such file, and not a model name");
         throw;
     }
     auto m = read_manifest(n);
-    if (!m && looks_like_path(name_or_path)) throw ModelNotFound("'" + name_or_path + "': no such file or model");
+    if (!m && looks_like_path(name_or_path)) throw ModelNotFound("cannot open '" + name_or_path + "': no such file, and no model of that name in the store");
     if (!m)
         throw ModelNotFound("model '" + n.display() + "' not found (see 'snug list'; 'snug pull' fetches models)");
     r.name = n.display();

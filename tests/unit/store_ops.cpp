@@ -197,8 +197,8 @@ TEST_F(StoreOps, ResolvePlainPathsAndBadNames) {
         }
         return std::string();
     };
-    EXPECT_NE(err("missing.gguf").find("no such file or model"), std::string::npos);
-    EXPECT_NE(err("./nothere/x.gguf").find("no such file or model"), std::string::npos);
+    EXPECT_NE(err("missing.gguf").find("cannot open 'missing.gguf': no such file"), std::string::npos);
+    EXPECT_NE(err("./nothere/x.gguf").find("no such file"), std::string::npos);
     EXPECT_NE(err("qwen2.5:7b").find("not found"), std::string::npos);
     EXPECT_NE(err("bad name").find("invalid model name"), std::string::npos);
 }
