@@ -6,6 +6,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "base/error.h"
+#include "engine/dry_run.h"
 #include "gguf/gguf.h"
 #include "tokenizer/tokenizer.h"
 
@@ -34,6 +35,12 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     kc.max_full_contexts = opt.max_full_contexts;
     e->kv_ = std::make_unique<KvCache>(kc);
     e->backend_ = std::make_unique<CpuBackend>(opt.n_threads);
+    // The largest step the runner builds: n_batch tokens shared by every running sequence, each wanting logits.
+    // Reserving its dry-run measure in one piece now is what makes the memory plan's compute figure the truth.
+    const int running = opt.max_full_contexts > 0 ? opt.max_full_contexts : opt.max_sequences;
+    const int step = static_cast<int>(std::min<int64_t>(opt.n_batch, int64_t(e->n_ctx_) * std::max(running, 1)));
+    e->backend_->reserve_scratch(
+        measure_compute(*e->model_, step, std::clamp(running, 1, step), e->backend_->n_threads()).total_bytes);
     return e;
 }
 

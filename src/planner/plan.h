@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/dry_run.h"
 #include "planner/devices.h"
-#include "planner/dry_run.h"
 #include "planner/kv_budget.h"
 #include "planner/model_info.h"
 

@@ -6,8 +6,8 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "base/error.h"
+#include "engine/dry_run.h"
 #include "kv/kv_cache.h"
-#include "planner/dry_run.h"
 #include "planner/header_source.h"
 #include "planner/model_info.h"
 #include "unit/planner_fixtures.h"

@@ -1,6 +1,6 @@
-// planner/dry_run.cpp: a pass-through Ops that notes the measuring backend's arena at every KV store, so the step's
+// engine/dry_run.cpp: a pass-through Ops that notes the measuring backend's arena at every KV store, so the step's
 // scratch can be split by layer for placement. KV views carry marker addresses, one per layer, instead of blocks.
-#include "planner/dry_run.h"
+#include "engine/dry_run.h"
 
 #include <cstdint>
 #include <string>
@@ -8,7 +8,7 @@
 #include "backends/cpu/cpu_backend.h"
 #include "base/error.h"
 
-namespace snug::planner {
+namespace snug {
 namespace {
 
 class LayerTrace final : public Ops {
@@ -111,4 +111,4 @@ ComputeMeasure measure_compute(const Model& model, int n_tokens, int n_seqs, int
     return m;
 }
 
-}  // namespace snug::planner
+}  // namespace snug

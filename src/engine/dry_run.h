@@ -1,6 +1,7 @@
-// planner/dry_run.h: the compute scratch of one worst-case step, measured by running the model's real forward() on a
+// engine/dry_run.h: the compute scratch of one worst-case step, measured by running the model's real forward() on a
 // CPU backend in measure mode (every op takes its scratch from the real arena, no kernel runs, no weight is read).
-// No per-architecture formula: whatever a model allocates is what is counted.
+// No per-architecture formula: whatever a model allocates is what is counted. The engine reserves this much at load
+// and the planner reports it, so the two always agree.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -8,10 +9,8 @@
 #include "models/model.h"
 
 namespace snug {
-struct CpuKernels;
-}
 
-namespace snug::planner {
+struct CpuKernels;
 
 struct ComputeMeasure {
     int n_tokens = 0;                   // tokens in the measured step
@@ -32,4 +31,4 @@ struct ComputeMeasure {
 ComputeMeasure measure_compute(const Model& model, int n_tokens, int n_seqs, int n_threads,
                                const CpuKernels* kernels = nullptr);
 
-}  // namespace snug::planner
+}  // namespace snug
