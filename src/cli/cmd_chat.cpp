@@ -7,7 +7,9 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/planned_load.h"
 #include "engine/runner.h"
+#include "planner/host_memory.h"
 #include "server/chat_format.h"
 #include "server/model_info.h"
 #include "store/store.h"
@@ -49,7 +51,9 @@ bool read_turn(std::string& out) {
 }  // namespace
 
 int cmd_chat(const std::string& model, const Argv& argv) {
-    const Args a(argv, {"--ctx", "--threads", "--temperature", "--seed", "--system"}, {}, {{"-c", "--ctx"}, {"-t", "--threads"}});
+    const uint64_t baseline = planner::process_resident_bytes();
+    const Args a(argv, {"--ctx", "--threads", "--temperature", "--seed", "--system", "--kv-type"}, {},
+                 {{"-c", "--ctx"}, {"-t", "--threads"}});
     const server::Catalog catalog(store::Store::default_root(), "");
     const server::ModelSource src = catalog.resolve(model);
     EngineOptions eo;
@@ -57,7 +61,10 @@ int cmd_chat(const std::string& model, const Argv& argv) {
     eo.n_threads = a.int_or("--threads", 0);
     eo.max_sequences = 2;
     eo.max_full_contexts = 1;
-    auto engine = Engine::load(src.gguf_path, eo);
+    if (const auto kv = a.value("--kv-type")) eo.kv_type = parse_kv_type(*kv);
+    PlannedEngine planned = load_planned(src.gguf_path, src.name, eo, baseline);
+    std::fprintf(stderr, "%s\n", planner::plan_line(planned.plan.plan).c_str());
+    auto engine = std::move(planned.engine);
     const server::ChatFormat chat = server::ChatFormat::for_model(*engine, src.chat_template);
     const Tokenizer& tok = engine->tokenizer();
     const int n_ctx = engine->n_ctx();

@@ -12,14 +12,17 @@
 namespace snug::cli {
 
 int cmd_perplexity(const Argv& argv) {
-    const Args a(argv, {"--ctx", "--threads", "--batch"}, {"--json"}, {{"-c", "--ctx"}, {"-t", "--threads"}});
-    if (a.positionals().size() != 2) throw Error("usage: snug perplexity MODEL.gguf FILE [--ctx N] [--json]");
+    const Args a(argv, {"--ctx", "--threads", "--batch", "--kv-type"}, {"--json"},
+                 {{"-c", "--ctx"}, {"-t", "--threads"}});
+    if (a.positionals().size() != 2)
+        throw Error("usage: snug perplexity MODEL.gguf FILE [--ctx N] [--kv-type f32|f16|q8_0|q4_0] [--json]");
     const int chunk = a.int_or("--ctx", 512);
     if (chunk < 2) throw Error("--ctx must be at least 2, got " + std::to_string(chunk));
     EngineOptions eo;
     eo.n_threads = a.int_or("--threads", 0);
     eo.n_ctx = chunk;
     eo.n_batch = a.int_or("--batch", chunk);
+    if (const auto kv = a.value("--kv-type")) eo.kv_type = parse_kv_type(*kv);
     auto engine = Engine::load(a.positionals()[0], eo);
     const std::string text = read_text_file(a.positionals()[1]);
     const std::vector<int32_t> ids = engine->tokenizer().encode(text, true, true);

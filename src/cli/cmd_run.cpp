@@ -6,10 +6,13 @@
 #include "base/error.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/planned_load.h"
 #include "server/chat_format.h"
 #include "engine/engine.h"
 #include "engine/generate.h"
 #include "gguf/gguf.h"
+#include "planner/host_memory.h"
+#include "planner/plan_report.h"
 #include "server/model_info.h"
 #include "store/store.h"
 #include "tokenizer/tokenizer.h"
@@ -31,11 +34,12 @@ Argv argv_without_model(const Argv& argv, const std::string& model) {
 }  // namespace
 
 int cmd_run(const Argv& argv) {
+    const uint64_t baseline = planner::process_resident_bytes();  // before any model: the plan counts it
     const Args a(argv,
                  {"--prompt", "--n-predict", "--ctx", "--temperature", "--top-k", "--top-p", "--min-p", "--typical-p",
                   "--repeat-penalty", "--repeat-last-n", "--presence-penalty", "--frequency-penalty", "--seed",
-                  "--threads", "--system", "--stop", "--batch"},
-                 {"--raw", "--json", "--ignore-eos"},
+                  "--threads", "--system", "--stop", "--batch", "--kv-type"},
+                 {"--raw", "--json", "--ignore-eos", "--verbose"},
                  {{"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}, {"-c", "--ctx"}, {"-s", "--seed"}});
     if (a.positionals().size() != 1) throw Error("usage: snug run MODEL [-p TEXT] [options] (see 'snug help')");
     const auto prompt = a.value("--prompt");
@@ -46,7 +50,13 @@ int cmd_run(const Argv& argv) {
     eo.n_threads = a.int_or("--threads", 0);
     eo.n_ctx = a.int_or("--ctx", 0);
     eo.n_batch = a.int_or("--batch", 512);
-    auto engine = Engine::load(src.gguf_path, eo);
+    if (const auto kv = a.value("--kv-type")) eo.kv_type = parse_kv_type(*kv);
+    PlannedEngine planned = load_planned(src.gguf_path, src.name, eo, baseline);
+    const planner::Plan& plan = planned.plan.plan;
+    if (!a.flag("--json"))
+        std::fprintf(stderr, "%s\n", a.flag("--verbose") ? planner::plan_table(plan, planned.plan.model, nullptr).c_str()
+                                                         : planner::plan_line(plan).c_str());
+    auto& engine = planned.engine;
     const Tokenizer& tok = engine->tokenizer();
 
     std::string text = *prompt;
@@ -100,6 +110,7 @@ int cmd_run(const Argv& argv) {
         j["done_reason"] = r.done_reason;
         j["prompt_eval_duration_ns"] = r.prompt_ns;
         j["eval_duration_ns"] = r.generate_ns;
+        j["plan"] = planner::plan_json(plan, planned.plan.model, nullptr);
         std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
         std::printf("\n");

@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "planner/host_memory.h"
 #include "server/http_server.h"
 #include "server/model_info.h"
 #include "store/store.h"
@@ -17,6 +18,7 @@ void on_signal(int) { g_stop = 1; }
 }  // namespace
 
 int cmd_serve(const Argv& argv) {
+    const uint64_t baseline = planner::process_resident_bytes();  // before any model: every plan counts it
     const Args a(argv, {"--host", "--port", "--model-dir", "--parallel"}, {}, {});
     if (!a.positionals().empty()) throw Error("usage: snug serve [--host H] [--port P] [--model-dir DIR] [--parallel N]");
     server::ServerConfig cfg = server::config_from_env();
@@ -25,6 +27,7 @@ int cmd_serve(const Argv& argv) {
     if (const auto d = a.value("--model-dir")) cfg.models_dir = *d;
     cfg.manager.n_parallel = a.int_or("--parallel", cfg.manager.n_parallel);
     if (cfg.manager.n_parallel < 1) throw Error("--parallel must be at least 1");
+    cfg.manager.baseline_bytes = baseline;
     auto catalog = std::make_shared<server::Catalog>(store::Store::default_root(), cfg.models_dir);
     server::HttpServer http(cfg, catalog);
     const int port = http.bind();

@@ -15,14 +15,15 @@ usage: snug <command> [options]
 
 commands:
   run MODEL [-p TEXT] [-n N] [--ctx N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]
-      [--repeat-penalty R] [--seed S] [--threads N] [--system TEXT] [--raw] [--json]
-                                   generate text (a chat turn unless --raw); without -p, chat interactively
+      [--repeat-penalty R] [--seed S] [--threads N] [--system TEXT] [--kv-type T] [--raw] [--json]
+                                   generate text (a chat turn unless --raw); without -p, chat interactively;
+                                   --kv-type f32|f16|q8_0|q4_0: the KV cache's type (default f16)
                                    (MODEL: a store name or a GGUF path)
   tokenize MODEL.gguf --text TEXT [--no-special] [--json]
                                    token ids of TEXT (a vocab-only GGUF is enough)
   logits MODEL.gguf --text-file F [--top K] [--n-tokens N] --json
                                    teacher-forced top-K logits and log-sum-exp per position
-  perplexity MODEL.gguf FILE [--ctx N] [--threads N] [--json]
+  perplexity MODEL.gguf FILE [--ctx N] [--threads N] [--kv-type T] [--json]
                                    perplexity as llama.cpp's tool computes it
   inspect MODEL.gguf [--tensors]   architecture, hyperparameters, tokenizer, tensors
   bench MODEL.gguf [-p 512] [-n 128] [-t 1,2] [-r 3] [--json]

@@ -28,7 +28,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     KvCacheConfig kc;
     for (int il = 0; il < c.n_layers; ++il)
         kc.layers.push_back(KvLayerSpec{c.n_kv_heads, c.head_dim, c.layer_window[static_cast<size_t>(il)]});
-    kc.dtype = DType::F32;
+    kc.dtype = opt.kv_type;  // the cache rejects a quantized type the model's head size cannot hold
     kc.block_size = opt.kv_block_size;
     kc.max_positions = e->n_ctx_;
     kc.max_sequences = opt.max_sequences;

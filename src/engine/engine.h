@@ -23,6 +23,7 @@ struct EngineOptions {
     int max_sequences = 1;      // sequence ids that may exist at once (running and cached prefixes)
     int max_full_contexts = 0;  // the KV pool's cap in whole contexts (0: max_sequences); blocks are taken lazily
     int kv_block_size = 32;
+    DType kv_type = DType::F16;  // the KV cache's element type: f32, f16, q8_0 or q4_0 (kv/kv_types.h), as llama.cpp's
     static constexpr int DEFAULT_CTX = 4096;
 };
 

@@ -24,6 +24,7 @@ public:
     virtual void mask(std::span<float> logits) = 0;  // sets disallowed tokens to -infinity
     virtual void accept(int32_t token) = 0;          // the token sampled under the mask
     virtual bool complete() const = 0;               // the constrained text may end here
+    virtual bool finished() const { return false; }  // nothing but the end may follow: stop without another step
 };
 
 struct RunRequest {
@@ -33,6 +34,9 @@ struct RunRequest {
     std::vector<std::string> stop;
     std::unique_ptr<TokenConstraint> constraint;  // optional
     bool ignore_eog = false;
+    // Control tokens are written into the text (end-of-generation ones never are): Mistral's tool calls start with
+    // the control token [TOOL_CALLS], which a plain decode drops.
+    bool render_special = false;
 };
 
 struct RunStats {

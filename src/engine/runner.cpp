@@ -38,7 +38,7 @@ void RequestHandle::push(RunEvent ev) {
 
 struct Runner::Active {
     Active(RunRequest r, std::shared_ptr<RequestHandle> h, const Tokenizer& tok, int32_t n_vocab)
-        : req(std::move(r)), handle(std::move(h)), sampler(req.sampling, n_vocab), decoder(tok), stops(req.stop) {}
+        : req(std::move(r)), handle(std::move(h)), sampler(req.sampling, n_vocab), decoder(tok, req.render_special), stops(req.stop) {}
     RunRequest req;
     std::shared_ptr<RequestHandle> handle;
     Sampler sampler;
@@ -313,7 +313,7 @@ void Runner::sample(Active& a, std::span<const float> logits) {
     ++a.stats.eval_count;
     const StopMatcher::Result r = a.stops.feed(a.decoder.feed(tok));
     if (!r.emit.empty()) a.handle->push(RunEvent{RunEvent::TEXT, r.emit, {}});
-    if (r.stopped)
+    if (r.stopped || (a.req.constraint && a.req.constraint->finished()))
         a.finish_reason = "stop";
     else if (a.req.n_predict >= 0 && a.stats.eval_count >= a.req.n_predict)
         a.finish_reason = "length";

@@ -16,6 +16,7 @@ KvCache::KvCache(KvCacheConfig cfg) : cfg_(std::move(cfg)) {
     const int64_t full_contexts = cfg_.max_full_contexts > 0 ? cfg_.max_full_contexts : cfg_.max_sequences;
     for (size_t il = 0; il < cfg_.layers.size(); ++il) {
         const auto& l = cfg_.layers[il];
+        check_kv_type(cfg_.dtype, l.head_dim);
         const size_t bytes = row_bytes(cfg_.dtype, static_cast<int64_t>(l.n_kv_heads) * l.head_dim) *
                              static_cast<size_t>(cfg_.block_size);
         int g = -1;

@@ -8,6 +8,7 @@
 
 #include "base/dtype.h"
 #include "kv/block_pool.h"
+#include "kv/kv_types.h"
 #include "ops/ops.h"
 
 namespace snug {
@@ -20,7 +21,7 @@ struct KvLayerSpec {
 
 struct KvCacheConfig {
     std::vector<KvLayerSpec> layers;
-    DType dtype = DType::F32;
+    DType dtype = DType::F16;  // f32, f16, q8_0 or q4_0 (kv_types.h); q8_0/q4_0 need head_dim % 32 == 0
     int block_size = 32;   // positions per block
     int max_positions = 0; // per sequence: the context size
     int max_sequences = 1; // sequence ids that may exist at once (running ones and cached prefixes)
@@ -29,6 +30,7 @@ struct KvCacheConfig {
 
 class KvCache {
 public:
+    // Throws snug::Error for non-positive sizes or a dtype that cannot hold a layer's heads (check_kv_type).
     explicit KvCache(KvCacheConfig cfg);
 
     int add_sequence();            // returns a sequence id

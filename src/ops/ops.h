@@ -10,7 +10,9 @@
 namespace snug {
 
 // One layer's paged KV storage: physical block b holds keys [block_size, n_kv_heads, head_dim] at k_blocks[b]
-// and values of the same shape at v_blocks[b].
+// and values of the same shape at v_blocks[b], encoded as dtype (F32, F16, Q8_0 or Q4_0, ggml's layouts). Each
+// position is row_bytes(dtype, n_kv_heads * head_dim) bytes and head g starts row_bytes(dtype, g * head_dim) into
+// it: a quantized type needs head_dim to be whole blocks (kv/kv_types.h checks this when the cache is made).
 struct KvLayer {
     DType dtype = DType::F32;
     int block_size = 0;
@@ -69,7 +71,7 @@ public:
     virtual void act_mul(Tensor y, Tensor gate, Tensor up, Activation act) = 0;
     // x [n_tokens, n_heads, head_dim] rotated in place by positions[n_tokens].
     virtual void rope(Tensor x, std::span<const int32_t> positions, const RopeParams& p) = 0;
-    // Writes k, v [n_tokens, n_kv_heads, head_dim] into the cache slots of their positions.
+    // Writes k, v [n_tokens, n_kv_heads, head_dim] into the cache slots of their positions, converted to kv.dtype.
     virtual void kv_store(const KvLayer& kv, std::span<const SeqSlice> seqs, std::span<const int32_t> positions,
                           Tensor k, Tensor v) = 0;
     // out [n_tokens, n_heads * head_dim]: causal attention of q [n_tokens, n_heads, head_dim] over each token's

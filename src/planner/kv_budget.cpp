@@ -3,7 +3,6 @@
 #include "planner/kv_budget.h"
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 
 #include "base/error.h"
@@ -13,28 +12,13 @@ namespace {
 constexpr uint64_t BLOCK_ALIGN = 64;  // kv/block_pool.cpp rounds each block's bytes to this
 }
 
-bool is_kv_type(DType t) { return t == DType::F32 || t == DType::F16 || t == DType::Q8_0 || t == DType::Q4_0; }
-
-DType parse_kv_type(const std::string& s) {
-    std::string l;
-    for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (l == "f32") return DType::F32;
-    if (l == "f16") return DType::F16;
-    if (l == "q8_0") return DType::Q8_0;
-    if (l == "q4_0") return DType::Q4_0;
-    throw Error("unknown KV cache type '" + s + "' (use f32, f16, q8_0 or q4_0)");
-}
-
 uint64_t kv_block_bytes(DType type, int n_kv_heads, int head_dim, int block_size) {
     if (!is_kv_type(type)) throw Error("a KV cache cannot be stored as " + std::string(dtype_name(type)));
     if (n_kv_heads <= 0 || head_dim <= 0 || block_size <= 0)
         throw Error("KV geometry must be positive (heads " + std::to_string(n_kv_heads) + ", head_dim " +
                     std::to_string(head_dim) + ", block " + std::to_string(block_size) + ")");
+    check_kv_type(type, head_dim);
     const int64_t row = int64_t(n_kv_heads) * head_dim;
-    const auto& info = dtype_info(type);
-    if (row % info.block_elems != 0)
-        throw Error("KV rows of " + std::to_string(row) + " values are not whole " + std::string(info.name) +
-                    " blocks of " + std::to_string(info.block_elems));
     const uint64_t bytes = row_bytes(type, row) * static_cast<uint64_t>(block_size);
     return (bytes + BLOCK_ALIGN - 1) / BLOCK_ALIGN * BLOCK_ALIGN;
 }

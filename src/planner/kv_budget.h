@@ -8,17 +8,18 @@
 #include <vector>
 
 #include "base/dtype.h"
+#include "kv/kv_types.h"
 #include "models/model.h"
 
 namespace snug::planner {
 
-// Types a KV cache may be planned in: f32 (what the CPU engine stores today), f16, q8_0, q4_0.
-bool is_kv_type(DType t);
-// "f32", "f16", "q8_0", "q4_0" (case-insensitive); throws snug::Error listing them.
-DType parse_kv_type(const std::string& s);
+// Types a KV cache may be planned in: those kv/kv_types.h lists (f32, f16 — the engine's default —, q8_0, q4_0).
+using snug::is_kv_type;
+using snug::parse_kv_type;
 
 // K (or V) bytes of one block in one layer: row_bytes(type, n_kv_heads * head_dim) * block_size, rounded up to 64 as
-// kv/block_pool.cpp does. Throws snug::Error when the row is not a whole number of the type's blocks.
+// kv/block_pool.cpp does. Throws snug::Error, as the cache would, when a head is not a whole number of the type's
+// blocks (check_kv_type).
 uint64_t kv_block_bytes(DType type, int n_kv_heads, int head_dim, int block_size);
 
 // Most blocks a sliding-window layer of one sequence holds at once, over every step of up to `step_tokens` tokens

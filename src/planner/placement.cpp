@@ -17,7 +17,7 @@ constexpr uint64_t SAMPLER_BYTES_PER_VOCAB = 4 + 12 + 12;
 
 struct Config {
     int ctx = 0;
-    DType kv = DType::F32;
+    DType kv = DType::F16;
     bool spill = false;  // may anything go to the CPU
 };
 
@@ -234,21 +234,22 @@ Plan plan_model(const PlanInputs& in) {
     if (!in.model || !in.measure) throw Error("plan_model needs a model and a dry-run measure");
     const ModelInfo& m = *in.model;
     const PlanRequest& r = in.request;
-    if (r.parallel <= 0) throw Error("--parallel must be at least 1, got " + std::to_string(r.parallel));
-    if (r.batch <= 0) throw Error("--batch must be at least 1, got " + std::to_string(r.batch));
-    if (r.ctx < 0) throw Error("--ctx must be positive, got " + std::to_string(r.ctx));
+    if (r.parallel <= 0) throw PlanRequestError("--parallel must be at least 1, got " + std::to_string(r.parallel));
+    if (r.batch <= 0) throw PlanRequestError("--batch must be at least 1, got " + std::to_string(r.batch));
+    if (r.ctx < 0) throw PlanRequestError("--ctx must be positive, got " + std::to_string(r.ctx));
     if (r.ctx > m.max_ctx)
-        throw Error("context " + std::to_string(r.ctx) + " is beyond what " + m.name + " supports (" +
+        throw PlanRequestError("context " + std::to_string(r.ctx) + " is beyond what " + m.name + " supports (" +
                     std::to_string(m.max_ctx) + ": " + m.max_ctx_why + "); longer contexts need rope scaling the file "
                     "does not declare");
     if (r.kv_type && !is_kv_type(*r.kv_type))
-        throw Error("a KV cache cannot be stored as " + kv_name(*r.kv_type) + " (use f32, f16, q8_0 or q4_0)");
+        throw PlanRequestError("a KV cache cannot be stored as " + kv_name(*r.kv_type) + " (use f32, f16, q8_0 or q4_0)");
     if (m.config.n_layers <= 0) throw Error("the model has no layers");
 
     Placer placer(in);
     const bool cpu_only = in.gpus.empty();
+    // Unset, the cache is f16 on every device: the CPU engine's default (EngineOptions::kv_type), as llama.cpp's.
     const Config start{r.ctx > 0 ? r.ctx : std::min(m.config.n_ctx_train, PlanRequest::DEFAULT_CTX),
-                       r.kv_type.value_or(cpu_only ? DType::F32 : DType::F16), cpu_only};
+                       r.kv_type.value_or(DType::F16), cpu_only};
     Config reduced = start;
     std::vector<std::string> steps;
     Attempt a = placer.place(start);
@@ -263,6 +264,7 @@ Plan plan_model(const PlanInputs& in) {
     auto reduce_kv = [&] {
         const auto* at = std::find(std::begin(KV_LADDER), std::end(KV_LADDER), reduced.kv);
         for (auto* t = at + 1; !a.fits && !r.kv_type && at != std::end(KV_LADDER) && t != std::end(KV_LADDER); ++t) {
+            if (!kv_type_holds(*t, m.config.head_dim)) continue;  // q8_0/q4_0 need heads of whole 32-value blocks
             steps.push_back("KV cache " + kv_name(reduced.kv) + " -> " + kv_name(*t));
             reduced.kv = *t;
             a = placer.place(reduced);
@@ -285,11 +287,6 @@ Plan plan_model(const PlanInputs& in) {
                 a = placer.place(reduced);
             }
         }
-    }
-    // Nothing went to a GPU after all: the cache is the CPU engine's own type again, unless the user chose one.
-    if (a.fits && !cpu_only && !r.kv_type && a.plan.n_layers_gpu == 0 && reduced.kv == start.kv) {
-        Attempt cpu = placer.place(Config{a.plan.ctx, DType::F32, true});
-        if (cpu.fits && cpu.plan.n_layers_gpu == 0) a = std::move(cpu);
     }
     Plan p = std::move(a.plan);
     p.ctx_user_set = r.ctx > 0;

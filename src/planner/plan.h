@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "engine/dry_run.h"
 #include "planner/devices.h"
 #include "planner/kv_budget.h"
@@ -25,7 +26,7 @@ std::vector<FitStep> default_fit_order();
 struct PlanRequest {
     int ctx = 0;                   // 0: the engine's default (the trained context, at most DEFAULT_CTX), shrinkable
     int parallel = 1;              // sequences decoding at once, each with its own context
-    std::optional<DType> kv_type;  // unset: f32 without GPUs (the CPU engine's cache), f16 with; then quantizable
+    std::optional<DType> kv_type;  // unset: f16 (the engine's default, as llama.cpp's), then quantizable
     int batch = 512;               // tokens per prompt-processing step
     int threads = 0;               // CPU threads (0: one per core); the scratch grows with them
     int kv_block_size = 32;        // the engine's KV block
@@ -68,7 +69,7 @@ struct Plan {
     bool ctx_user_set = false;
     int parallel = 0;
     int batch = 0;
-    DType kv_type = DType::F32;
+    DType kv_type = DType::F16;
     std::vector<DevicePlan> devices;  // the GPUs in the order given, then the CPU
     std::vector<int> layer_device;    // [n_layers] index into devices
     int output_device = -1;
@@ -94,7 +95,14 @@ struct PlanInputs {
     std::function<ComputeMeasure(int n_tokens, int n_seqs)> measure;
 };
 
-// Throws snug::Error for an impossible request (context beyond the model's limit, non-positive sizes, a KV type the
+// A request no plan can satisfy whatever the memory: a context beyond the model's limit, non-positive sizes, a KV type
+// the cache cannot hold. Servers answer it as the client's error.
+class PlanRequestError : public Error {
+public:
+    using Error::Error;
+};
+
+// Throws PlanRequestError for an impossible request (context beyond the model's limit, non-positive sizes, a KV type the
 // cache cannot hold); a model that does not fit is a plan with verdict "none" and the reason.
 Plan plan_model(const PlanInputs& in);
 

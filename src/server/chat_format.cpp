@@ -20,7 +20,10 @@ ChatFormat ChatFormat::for_model(const Engine& engine, const std::string& templa
     f.strip_bos_ = tok.add_bos() && !f.bos_.empty();
     if (!f.source_.empty()) {
         try {
-            f.jinja_ = std::make_shared<const jinja::Template>(jinja::Template::parse(f.source_));
+            if (chat::GoTemplate::looks_like_go(f.source_))
+                f.go_ = std::make_shared<const chat::GoTemplate>(chat::GoTemplate::parse(f.source_));
+            else
+                f.jinja_ = std::make_shared<const jinja::Template>(jinja::Template::parse(f.source_));
         } catch (const Error&) {
             // A template the interpreter cannot parse: fall back to the family its markers name.
             f.jinja_ = nullptr;
@@ -34,7 +37,13 @@ ChatFormat ChatFormat::for_model(const Engine& engine, const std::string& templa
 std::string ChatFormat::render(const nlohmann::ordered_json& messages, const nlohmann::ordered_json& tools,
                                bool add_generation_prompt) const {
     std::string text;
-    if (jinja_) {
+    if (go_) {
+        try {
+            text = go_->render_chat(messages, tools);  // Ollama's templates always end ready for the reply
+        } catch (const Error& e) {
+            throw Error(std::string("the model's chat template failed: ") + e.what());
+        }
+    } else if (jinja_) {
         nlohmann::ordered_json ctx = nlohmann::ordered_json::object();
         ctx["messages"] = messages;
         if (!tools.is_null() && !tools.empty()) ctx["tools"] = tools;

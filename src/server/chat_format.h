@@ -1,5 +1,6 @@
 // server/chat_format.h: turns chat messages into the prompt a model was trained on, by rendering the GGUF's
-// tokenizer.chat_template (or a Modelfile's TEMPLATE) with snug's Jinja interpreter, the way Hugging Face does.
+// tokenizer.chat_template (or a Modelfile's TEMPLATE) with snug's Jinja interpreter, the way Hugging Face does. A
+// TEMPLATE in Ollama's Go text/template syntax (chat::GoTemplate::looks_like_go) is rendered the way Ollama does.
 // Models without a template, or with one the interpreter rejects at load, get the closest known format, detected
 // from its markers (engine/chat_prompt.h), and finally plain text.
 #pragma once
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "chat/go_template.h"
 #include "chat/tool_calls.h"
 #include "engine/chat_prompt.h"
 
@@ -32,10 +34,12 @@ public:
     chat::ToolCallFormat tool_format() const { return tool_format_; }
     const std::string& source() const { return source_; }  // the template in use; "" when none
     bool is_jinja() const { return jinja_ != nullptr; }
+    bool is_go_template() const { return go_ != nullptr; }
 
 private:
     std::string source_;
     std::shared_ptr<const jinja::Template> jinja_;
+    std::shared_ptr<const chat::GoTemplate> go_;  // set instead of jinja_ for an Ollama (Go) template
     ChatFamily family_ = ChatFamily::NONE;
     chat::ToolCallFormat tool_format_ = chat::ToolCallFormat::NONE;
     std::string bos_, eos_;

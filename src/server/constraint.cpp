@@ -37,6 +37,8 @@ public:
         matcher_.accept(vocab_->index.piece(token));
     }
     bool complete() const override { return matcher_.is_complete(); }
+    // A closed JSON object admits no further byte: the request ends now, not after sampling the forced EOS.
+    bool finished() const override { return matcher_.is_dead_end(); }
 
 private:
     grammar::Matcher matcher_;

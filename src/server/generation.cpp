@@ -152,6 +152,8 @@ Generation::Generation(ModelManager& models, const GenerationRequest& req) : mod
         run.sampling = o.sampling;
         run.stop = o.stop;
         run.n_predict = o.num_predict == -2 ? -1 : o.num_predict;
+        run.render_special = !req.tools.is_null() && !req.tools.empty() &&
+                             m.chat->tool_format() != chat::ToolCallFormat::NONE;
         if (!req.format.is_null() && !(req.format.is_string() && req.format.get<std::string>().empty())) {
             try {
                 run.constraint = make_constraint(req.format, m.vocabulary());

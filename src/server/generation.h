@@ -50,11 +50,6 @@ struct GenerationResult {
 // piece is a probe, sent about every 200 ms while nothing is generated, so a vanished client is noticed.
 using TextSink = std::function<bool(std::string_view)>;
 
-class BadRequest : public Error {
-public:
-    using Error::Error;
-};
-
 // A generation in two phases, so HTTP can answer with the right status before it starts streaming: the
 // constructor loads the model, builds and fits the prompt and queues the request, throwing ModelNotFound,
 // BadRequest (the request's fault: 400), QueueFullError (503) or snug::Error (500); run() then streams.

@@ -8,6 +8,7 @@
 #include "server/api_common.h"
 #include "server/api_ollama.h"
 #include "server/api_openai.h"
+#include "server/api_store.h"
 #include "server/model_info.h"
 #include "store/store.h"
 
@@ -65,6 +66,15 @@ void reject(httplib::Response& res, const httplib::Request& req, int status, con
     res.set_content(error_body(style_of(req), msg, status).dump(), "application/json");
 }
 
+// Where a request whose body is over the limit is sent to have that body read away (see install_routes).
+constexpr const char* BODY_TOO_LARGE_PATH = "/_snug/body-too-large";
+
+bool body_over_limit(const httplib::Request& req, size_t limit) {
+    const bool has_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
+    return has_body && req.has_header("Content-Length") && !is_blob_upload(req.method, req.path) &&
+           req.get_header_value<uint64_t>("Content-Length") > limit;
+}
+
 }  // namespace
 
 ServerConfig config_from_env() {
@@ -100,6 +110,13 @@ ServerConfig config_from_env() {
         i = j + 1;
     }
     c.models_dir = env("SNUG_MODEL_DIR");
+    if (const std::string kv = env("SNUG_KV_CACHE_TYPE"); !kv.empty()) {  // as OLLAMA_KV_CACHE_TYPE
+        try {
+            c.manager.kv_type = parse_kv_type(kv);
+        } catch (const Error& e) {
+            throw Error(std::string("SNUG_KV_CACHE_TYPE: ") + e.what());
+        }
+    }
     c.max_body_bytes = static_cast<size_t>(env_int("SNUG_MAX_BODY_MB", 100, 1, 4096)) << 20;
     c.manager.n_parallel = env_int("SNUG_NUM_PARALLEL", 4, 1, 256);
     c.manager.max_queue = env_int("SNUG_MAX_QUEUE", 512, 0, 1 << 20);
@@ -121,6 +138,7 @@ HttpServer::HttpServer(ServerConfig cfg, std::shared_ptr<const Catalog> catalog)
       http_(std::make_unique<httplib::Server>()) {
     install_routes();
     install_ollama_routes(*http_, *models_, *catalog_);
+    install_store_routes(*http_, *models_, *catalog_);
     install_openai_routes(*http_, *models_, *catalog_);
 }
 
@@ -130,9 +148,28 @@ void HttpServer::install_routes() {
     httplib::Server& s = *http_;
     const int threads = cfg_.http_threads;
     s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-    s.set_payload_max_length(cfg_.max_body_bytes);
+    // httplib 0.11 has a single body limit for the whole server, but blob uploads (gigabytes, streamed to disk) must
+    // not be held to the limit meant for JSON bodies. So httplib's own limit stays off (its default) and the
+    // pre-routing handler applies max_body_bytes to every other request that declares a Content-Length. Such a body
+    // is still read, by the route below, and thrown away: answering without reading it would reset the connection
+    // under a client still sending, which would then see a write error instead of its 413.
+    const auto discard_body = [](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+        const auto discard = [](const char*, size_t) { return true; };
+        if (req.is_multipart_form_data()) read([](const httplib::MultipartFormData&) { return true; }, discard);
+        else read(discard);
+        res.status = 413;  // the pre-routing handler wrote the error body
+    };
+    s.Post(BODY_TOO_LARGE_PATH, discard_body);
+    s.Put(BODY_TOO_LARGE_PATH, discard_body);
+    s.Patch(BODY_TOO_LARGE_PATH, discard_body);
+    s.Delete(BODY_TOO_LARGE_PATH, discard_body);
     s.set_read_timeout(std::chrono::seconds(60));
     s.set_write_timeout(std::chrono::seconds(60));
+    // Clients (undici, requests, Go) drop an idle pooled connection one second before the Keep-Alive hint this sends;
+    // a client stalled past that margin reuses a socket the server just closed, and a POST on it fails without
+    // retry. A long idle timeout makes that window rare; the high count stops forcing reconnects every 5 requests.
+    s.set_keep_alive_timeout(30);
+    s.set_keep_alive_max_count(1000);
     const bool public_bind = !is_loopback_host(cfg_.host);
     s.set_pre_routing_handler([this, public_bind](const httplib::Request& req, httplib::Response& res) {
         // DNS rebinding: a page on evil.example that resolves to 127.0.0.1 sends its own Host header.
@@ -168,6 +205,17 @@ void HttpServer::install_routes() {
                 reject(res, req, 401, "missing or wrong API key (Authorization: Bearer ...)");
                 return httplib::Server::HandlerResponse::Handled;
             }
+        }
+        if (req.path == BODY_TOO_LARGE_PATH) {  // not an endpoint: only the rewrite below may lead there
+            reject(res, req, 404, "no such endpoint: " + req.method + " " + req.path);
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (body_over_limit(req, cfg_.max_body_bytes)) {
+            reject(res, req, 413, "request body too large (over SNUG_MAX_BODY_MB = " +
+                                      std::to_string(cfg_.max_body_bytes >> 20) + ")");
+            // The request is httplib's own non-const object, handed over as const: re-routing it to the discarding
+            // route is the only way this httplib version offers to read a body away before answering.
+            const_cast<httplib::Request&>(req).path = BODY_TOO_LARGE_PATH;
         }
         return httplib::Server::HandlerResponse::Unhandled;
     });

@@ -41,11 +41,11 @@ ModelSource Catalog::resolve(const std::string& name) const {
 nlohmann::ordered_json Catalog::tags() const {
     nlohmann::ordered_json models = nlohmann::ordered_json::array();
     std::set<std::string> seen;
-    if (store_)
-        for (const auto& m : store_->tags_json().at("models")) {
-            seen.insert(m.value("name", ""));
-            models.push_back(nlohmann::ordered_json::parse(m.dump()));  // keep the store's field order
-        }
+    const auto stored = store_ ? store_->tags_json() : decltype(store_->tags_json()){{"models", nlohmann::json::array()}};
+    for (const auto& m : stored.at("models")) {  // a named object: a loop over a temporary's member would dangle
+        seen.insert(m.value("name", ""));
+        models.push_back(nlohmann::ordered_json::parse(m.dump()));  // keep the store's field order
+    }
     for (const DirEntry& d : list_model_dir(model_dir_)) {
         if (seen.count(d.name)) continue;
         nlohmann::ordered_json details = nlohmann::ordered_json::object();
@@ -86,7 +86,8 @@ nlohmann::ordered_json Catalog::show(const std::string& name, bool verbose) cons
 nlohmann::ordered_json loaded_model_json(const LoadedModel& m) {
     const Engine& e = m.runner->engine();
     const RunnerStatus st = m.runner->status();
-    const size_t size = m.weights_bytes + st.kv_bytes_allocated + e.scratch_bytes();
+    // Ollama's size is its estimate of the model's memory; snug's is the plan it loaded with, which the engine keeps.
+    const uint64_t size = m.plan.plan.cpu_bytes() + m.plan.plan.gpu_bytes();
     nlohmann::ordered_json j;
     j["name"] = m.source.name;
     j["model"] = m.source.name;
@@ -96,7 +97,7 @@ nlohmann::ordered_json loaded_model_json(const LoadedModel& m) {
     j["expires_at"] = m.expires_at == std::chrono::system_clock::time_point::max()
                           ? std::string("2318-01-01T00:00:00Z")  // "forever", as Ollama reports keep_alive -1
                           : rfc3339(m.expires_at);
-    j["size_vram"] = 0;  // the CPU backend: everything in system memory
+    j["size_vram"] = m.plan.plan.gpu_bytes();
     j["context_length"] = e.n_ctx();
     j["snug"] = {{"parallel", m.engine_options.max_full_contexts},
                  {"sequences_running", st.running},
@@ -107,6 +108,7 @@ nlohmann::ordered_json loaded_model_json(const LoadedModel& m) {
                  {"kv_bytes_in_use", st.kv_bytes_in_use},
                  {"kv_bytes_reserved", st.kv_bytes_allocated},
                  {"weights_bytes", m.weights_bytes},
+                 {"plan", planner::plan_line(m.plan.plan)},
                  {"preemptions", st.preemptions}};
     return j;
 }

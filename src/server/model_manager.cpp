@@ -1,6 +1,7 @@
 #include "server/model_manager.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "gguf/gguf.h"
 #include "server/constraint.h"
@@ -77,16 +78,35 @@ ModelManager::~ModelManager() {
     models_.clear();
 }
 
-std::shared_ptr<LoadedModel> ModelManager::load(const ModelSource& src, const LoadOptions& load) {
+std::shared_ptr<LoadedModel> ModelManager::load(const ModelSource& src, const LoadOptions& load, std::string& why) {
     EngineOptions eo;
     eo.n_threads = load.num_thread.value_or(opt_.n_threads);
     if (load.num_ctx) eo.n_ctx = *load.num_ctx;
     if (load.num_batch) eo.n_batch = *load.num_batch;
     eo.max_sequences = opt_.n_parallel + N_CACHED;
     eo.max_full_contexts = opt_.n_parallel;  // the cap; blocks are taken only as sequences grow
+    eo.kv_type = opt_.kv_type;
     const int64_t t0 = now_ns();
+    planner::PlanRequest req;
+    req.ctx = eo.n_ctx;
+    req.parallel = opt_.n_parallel;
+    req.batch = eo.n_batch;
+    req.threads = eo.n_threads;
+    req.kv_block_size = eo.kv_block_size;
+    req.kv_type = eo.kv_type;  // the engine stores exactly this type
+    planner::LocalPlan plan;
+    try {
+        plan = planner::plan_local(src.gguf_path, req, opt_.baseline_bytes);
+    } catch (const planner::PlanRequestError& e) {
+        throw BadRequest(e.what());  // the request's options; a malformed file stays a server error
+    }
+    why = planner::refusal(plan, src.name);
+    if (!why.empty()) return nullptr;
+    eo.n_ctx = plan.plan.ctx;
+    std::fprintf(stderr, "snug: loading %s, %s\n", src.name.c_str(), planner::plan_line(plan.plan).c_str());
     auto m = std::make_shared<LoadedModel>();
     m->source = src;
+    m->plan = std::move(plan);
     std::unique_ptr<Engine> engine = Engine::load(src.gguf_path, eo);
     for (const auto& t : engine->file().tensors()) m->weights_bytes += t.n_bytes;
     m->chat = std::make_unique<ChatFormat>(ChatFormat::for_model(*engine, src.chat_template));
@@ -117,9 +137,15 @@ Acquired ModelManager::acquire(const std::string& name, const LoadOptions& lo,
     }
     if (it == models_.end()) {
         evict_for_room(lk);
-        lk.unlock();
-        std::shared_ptr<LoadedModel> m = load(src, lo);
-        lk.lock();
+        std::shared_ptr<LoadedModel> m;
+        for (;;) {  // when the plan does not fit, unload the least recently used model and plan again
+            lk.unlock();
+            std::string why;
+            m = load(src, lo, why);
+            lk.lock();
+            if (m) break;
+            if (!evict_lru(lk)) throw Error(why);
+        }
         out.load_ns = m->load_ns;
         it = models_.emplace(src.name, std::move(m)).first;
     }
@@ -156,15 +182,22 @@ bool ModelManager::unload(const std::string& name) {
 }
 
 void ModelManager::evict_for_room(std::unique_lock<std::mutex>& lk) {
-    while (static_cast<int>(models_.size()) >= opt_.max_loaded) {
-        // Least recently used first; a model in use is waited for rather than pulled from under its requests.
-        auto lru = models_.begin();
-        for (auto it = models_.begin(); it != models_.end(); ++it)
-            if (it->second->last_used_ns < lru->second->last_used_ns) lru = it;
-        std::shared_ptr<LoadedModel> victim = lru->second;
-        models_.erase(lru);
-        while (victim.use_count() > 1 && !stopping_) cv_.wait_for(lk, std::chrono::milliseconds(20));
-    }
+    while (static_cast<int>(models_.size()) >= opt_.max_loaded) evict_lru(lk);
+}
+
+bool ModelManager::evict_lru(std::unique_lock<std::mutex>& lk) {
+    if (models_.empty()) return false;
+    // Least recently used first; a model in use is waited for rather than pulled from under its requests.
+    auto lru = models_.begin();
+    for (auto it = models_.begin(); it != models_.end(); ++it)
+        if (it->second->last_used_ns < lru->second->last_used_ns) lru = it;
+    std::shared_ptr<LoadedModel> victim = lru->second;
+    models_.erase(lru);
+    while (victim.use_count() > 1 && !stopping_) cv_.wait_for(lk, std::chrono::milliseconds(20));
+    lk.unlock();
+    victim.reset();  // its memory is returned before the caller measures what is free
+    lk.lock();
+    return true;
 }
 
 std::vector<std::shared_ptr<LoadedModel>> ModelManager::loaded() const {

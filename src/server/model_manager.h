@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/runner.h"
+#include "planner/local_plan.h"
 #include "server/chat_format.h"
 #include "server/options.h"
 
@@ -36,6 +37,13 @@ public:
     using Error::Error;
 };
 
+// The request's fault (HTTP 400): a bad field, or load options the memory planner refuses (a context beyond the
+// model's trained length).
+class BadRequest : public Error {
+public:
+    using Error::Error;
+};
+
 // Throws ModelNotFound for an unknown name.
 using Resolver = std::function<ModelSource(const std::string& name)>;
 
@@ -45,6 +53,8 @@ struct ManagerOptions {
     int max_loaded = 3;
     std::chrono::nanoseconds default_keep_alive = std::chrono::minutes(5);
     int n_threads = 0;
+    uint64_t baseline_bytes = 0;  // the server's resident memory before any model, which each plan counts
+    DType kv_type = DType::F16;   // every model's KV cache (SNUG_KV_CACHE_TYPE)
 };
 
 class TokenVocabulary;
@@ -52,6 +62,7 @@ class TokenVocabulary;
 struct LoadedModel {
     ModelSource source;
     EngineOptions engine_options;
+    planner::LocalPlan plan;                  // what it was loaded with: /api/ps reports it
     std::unique_ptr<Runner> runner;
     std::unique_ptr<ChatFormat> chat;
     int64_t load_ns = 0;                      // how long loading took
@@ -95,7 +106,9 @@ public:
 private:
     void reap_loop();
     void evict_for_room(std::unique_lock<std::mutex>& lk);
-    std::shared_ptr<LoadedModel> load(const ModelSource& src, const LoadOptions& load);
+    // Plans, then loads with the plan's context; nullptr when the plan says it does not fit (why: the refusal).
+    std::shared_ptr<LoadedModel> load(const ModelSource& src, const LoadOptions& load, std::string& why);
+    bool evict_lru(std::unique_lock<std::mutex>& lk);  // false when nothing is loaded
 
     Resolver resolver_;
     ManagerOptions opt_;

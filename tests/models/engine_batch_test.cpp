@@ -17,8 +17,9 @@ using test::RefModel;
 
 class EngineBatch : public testing::TestWithParam<RefModel> {};
 
+// With the engine's default KV cache type, as the batched engines below.
 std::vector<float> alone(const RefModel& m, std::span<const int32_t> tokens) {
-    auto e = test::load_engine(m, 256);
+    auto e = test::load_engine(m, 256, EngineOptions{}.kv_type);
     const int s = e->new_sequence();
     const auto l = e->eval(s, tokens, Logits::LAST);
     return {l.begin(), l.end()};

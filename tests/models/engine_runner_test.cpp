@@ -3,6 +3,7 @@
 // pressure, cancellation and the queue bound working.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include "engine/generate.h"
@@ -156,6 +157,64 @@ TEST(Runner, CancelFreesTheSequenceAtOnce) {
     for (int i = 0; i < 100 && runner->status().kv_blocks_in_use != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(runner->status().kv_blocks_in_use, 0);
+}
+
+// Forces the text to be one given token, then allows only end of generation.
+class ForceToken final : public TokenConstraint {
+public:
+    ForceToken(int32_t token, int32_t eog, bool finish = false, int* masks = nullptr)
+        : token_(token), eog_(eog), finish_(finish), masks_(masks) {}
+    void mask(std::span<float> logits) override {
+        if (masks_) ++*masks_;
+        for (size_t i = 0; i < logits.size(); ++i)
+            if (static_cast<int32_t>(i) != (done_ ? eog_ : token_)) logits[i] = -INFINITY;
+    }
+    void accept(int32_t t) override { done_ = done_ || t == token_; }
+    bool complete() const override { return done_; }
+    bool finished() const override { return finish_ && done_; }
+
+private:
+    int32_t token_, eog_;
+    bool finish_;
+    int* masks_;
+    bool done_ = false;
+};
+
+TEST(Runner, ControlTokensAndConstraintsEndAsAsked) {
+    // A llama vocabulary: <s> is a control token that does not end generation (qwen2's only one, <|endoftext|>, does).
+    const std::string path = test::data_path("models/snug-llama-q4_k_m.gguf");
+    SNUG_REQUIRE_DATA(path);
+    EngineOptions o;
+    o.n_threads = 2;
+    o.n_ctx = 128;
+    o.max_sequences = 1;
+    Runner runner(Engine::load(path, o), RunnerOptions{1, 4, 0});
+    const Tokenizer& tok = runner.engine().tokenizer();
+    const int32_t start = tok.find_token("<s>"), end = tok.find_token("</s>");
+    ASSERT_GE(start, 0);
+    ASSERT_TRUE(tok.is_control(start));
+    ASSERT_GE(end, 0);
+    for (bool special : {false, true}) {
+        RunRequest r = request(prompt_of(tok, "Once upon a time"), 1, 8);
+        r.constraint = std::make_unique<ForceToken>(start, end);
+        r.render_special = special;
+        const Collected c = collect(*runner.submit(std::move(r)));
+        ASSERT_EQ(c.error, "");
+        // The end-of-generation token ends the request and is never text; the control token is text only on request.
+        EXPECT_EQ(c.text, special ? "<s>" : "");
+        EXPECT_EQ(c.stats.done_reason, "stop");
+        EXPECT_EQ(c.stats.tokens, std::vector<int32_t>{start});
+    }
+    // A constraint that says nothing may follow ends the request at once: one masked step, not a second for the EOS.
+    for (bool finish : {false, true}) {
+        int masks = 0;
+        RunRequest r = request(prompt_of(tok, "Once upon a time"), 1, 8);
+        r.constraint = std::make_unique<ForceToken>(start, end, finish, &masks);
+        const Collected c = collect(*runner.submit(std::move(r)));
+        EXPECT_EQ(c.stats.done_reason, "stop");
+        EXPECT_EQ(c.stats.tokens, std::vector<int32_t>{start});
+        EXPECT_EQ(masks, finish ? 1 : 2);
+    }
 }
 
 TEST(Runner, BadRequestsAndAFullQueueAreRefused) {

@@ -40,10 +40,13 @@ inline std::string model_path(const RefModel& m) { return data_path(std::string(
 inline std::string reference_path(const RefModel& m, const char* file) {
     return data_path(std::string("reference/models/") + m.name + "/" + file);
 }
-inline std::unique_ptr<Engine> load_engine(const RefModel& m, int n_ctx) {
+// The references were made with an F32 KV cache (../shared/reference/README.md), so that is the default here; the
+// engine's own default is F16.
+inline std::unique_ptr<Engine> load_engine(const RefModel& m, int n_ctx, DType kv_type = DType::F32) {
     EngineOptions o;
     o.n_threads = 2;
     o.n_ctx = n_ctx;
+    o.kv_type = kv_type;
     return Engine::load(model_path(m), o);
 }
 inline std::string param_name(const RefModel& m) {

@@ -1,6 +1,9 @@
 // tests/models/reference_models_test.cpp: snug against llama.cpp's recorded outputs on the shared test models
-// (../shared/reference/models, F32 KV cache, greedy argmax). Tolerances are the project's: logits within 0.02
-// (F32/F16) or 0.15 (quantized); greedy identical up to the first near-tie step.
+// (../shared/reference/models, made with an F32 KV cache, greedy argmax), once with the same F32 cache and once with
+// the engine's default F16 cache. Tolerances are the project's: logits within 0.02 (F32/F16 weights) or 0.15
+// (quantized); greedy identical up to the first near-tie step. The F16 cache adds KV_F16_ALLOWANCE to both: rounding
+// keys and values to halves moves these logits by up to 0.048 (stories260K, whose keys are large; 0.027 at most
+// on the snug-* models).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,11 +15,20 @@
 namespace snug {
 namespace {
 
-class ReferenceModel : public ::testing::TestWithParam<test::RefModel> {
+constexpr float KV_F16_ALLOWANCE = 0.08f;
+
+struct Param {
+    test::RefModel model;
+    DType kv_type;
+};
+
+class ReferenceModel : public ::testing::TestWithParam<Param> {
 protected:
-    std::string model_path() const { return test::model_path(GetParam()); }
-    std::string ref_path(const char* file) const { return test::reference_path(GetParam(), file); }
-    std::unique_ptr<Engine> load(int n_ctx) const { return test::load_engine(GetParam(), n_ctx); }
+    const test::RefModel& ref_model() const { return GetParam().model; }
+    std::string model_path() const { return test::model_path(ref_model()); }
+    std::string ref_path(const char* file) const { return test::reference_path(ref_model(), file); }
+    std::unique_ptr<Engine> load(int n_ctx) const { return test::load_engine(ref_model(), n_ctx, GetParam().kv_type); }
+    float kv_allowance() const { return GetParam().kv_type == DType::F16 ? KV_F16_ALLOWANCE : 0.0f; }
 };
 
 TEST_P(ReferenceModel, GreedyMatchesUntilFirstNearTie) {
@@ -24,7 +36,7 @@ TEST_P(ReferenceModel, GreedyMatchesUntilFirstNearTie) {
     SNUG_REQUIRE_DATA(ref_path("greedy.json"));
     const auto ref = test::load_json(ref_path("greedy.json"));
     auto engine = load(512);
-    const float min_margin = GetParam().exact ? 0.02f : 0.3f;
+    const float min_margin = (ref_model().exact ? 0.02f : 0.3f) + kv_allowance();
     for (const auto& r : ref["results"]) {
         const std::string prompt = r["prompt"];
         const std::vector<int32_t> prompt_ids = r["prompt_ids"];
@@ -60,7 +72,7 @@ TEST_P(ReferenceModel, TeacherForcedLogitsWithinTolerance) {
     const int seq = engine->new_sequence();
     const std::span<const float> logits = engine->eval(seq, ids, Logits::ALL);
     const int V = engine->n_vocab();
-    const float tol = GetParam().exact ? 0.02f : 0.15f;
+    const float tol = (ref_model().exact ? 0.02f : 0.15f) + kv_allowance();
     int top1_same = 0, top1_checked = 0;
     float max_err = 0.0f;
     for (const auto& p : ref["positions"]) {
@@ -77,8 +89,8 @@ TEST_P(ReferenceModel, TeacherForcedLogitsWithinTolerance) {
         EXPECT_NEAR(lse, static_cast<double>(p["logsumexp"]), tol) << "log-sum-exp at position " << pos;
         const float margin = static_cast<float>(top[0][1]) - static_cast<float>(top[1][1]);
         const auto best = static_cast<int>(std::max_element(row, row + V) - row);
-        if (GetParam().exact) {
-            if (margin > 0.02f) {
+        if (ref_model().exact) {
+            if (margin > tol) {
                 EXPECT_EQ(best, static_cast<int>(top[0][0])) << "top-1 at position " << pos;
             }
         } else {
@@ -86,15 +98,24 @@ TEST_P(ReferenceModel, TeacherForcedLogitsWithinTolerance) {
             top1_same += best == static_cast<int>(top[0][0]);
         }
     }
-    if (!GetParam().exact) {
+    if (!ref_model().exact) {
         EXPECT_GE(top1_same, 0.98 * top1_checked) << "top-1 agreement";
     }
     RecordProperty("max_logit_error", std::to_string(max_err));
-    std::printf("[ %s ] max |logit - reference| = %.5f\n", GetParam().name, max_err);
+    std::printf("[ %s, %s cache ] max |logit - reference| = %.5f\n", ref_model().name,
+                std::string(dtype_name(GetParam().kv_type)).c_str(), max_err);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, ReferenceModel, ::testing::ValuesIn(test::REFERENCE_MODELS),
-                         [](const auto& info) { return test::param_name(info.param); });
+std::vector<Param> params() {
+    std::vector<Param> v;
+    for (const auto& m : test::REFERENCE_MODELS)
+        for (DType t : {DType::F32, DType::F16}) v.push_back({m, t});
+    return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ReferenceModel, ::testing::ValuesIn(params()), [](const auto& info) {
+    return test::param_name(info.param.model) + "_" + std::string(dtype_name(info.param.kv_type));
+});
 
 }  // namespace
 }  // namespace snug

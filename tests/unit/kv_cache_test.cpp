@@ -2,6 +2,8 @@
 // their window cannot see, exhaustion and context overflow reported, blocks reused after release.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "base/error.h"
 #include "kv/kv_cache.h"
 
@@ -27,8 +29,8 @@ TEST(KvCache, AllocatesBlocksOnlyAsTheSequenceGrows) {
     EXPECT_EQ(kv.blocks_in_use(0), 1);
     ASSERT_TRUE(kv.prepare(s, 16, 17));
     EXPECT_EQ(kv.blocks_in_use(0), 2);
-    // 2 layers x (K + V) x 16 positions x 2 heads x 8 dims x 4 bytes per block
-    EXPECT_EQ(kv.bytes_in_use(), 2u * 2 * 2 * 16 * 2 * 8 * 4);
+    // 2 layers x (K + V) x 16 positions x 2 heads x 8 dims x 2 bytes (f16, the default) per block
+    EXPECT_EQ(kv.bytes_in_use(), 2u * 2 * 2 * 16 * 2 * 8 * 2);
     const SeqSlice sl = kv.slice(s, 1, 0, 1);
     EXPECT_EQ(sl.n_blocks, 2);
     EXPECT_NE(sl.block_table[0], sl.block_table[1]);
@@ -48,6 +50,42 @@ TEST(KvCache, SlidingWindowGroupFreesInvisibleBlocks) {
     const SeqSlice sl = kv.slice(s, 0, 0, 1);
     EXPECT_EQ(sl.block_table[3], -1);
     EXPECT_GE(sl.block_table[4], 0);
+}
+
+TEST(KvCache, BlockBytesFollowTheCacheType) {
+    // 2 heads x 32 dims = 64 values a position, 16 positions a block, K and V, 1 layer.
+    struct Want {
+        DType type;
+        size_t bytes_per_position;
+    };
+    for (const Want w : {Want{DType::F32, 64 * 4}, Want{DType::F16, 64 * 2}, Want{DType::Q8_0, 2 * 34},
+                         Want{DType::Q4_0, 2 * 18}}) {
+        KvCacheConfig c = config({0});
+        c.layers[0].head_dim = 32;
+        c.dtype = w.type;
+        KvCache kv(c);
+        ASSERT_TRUE(kv.prepare(kv.add_sequence(), 0, 1));
+        const size_t block = (w.bytes_per_position * 16 + 63) / 64 * 64;  // the pool rounds blocks to 64 bytes
+        EXPECT_EQ(kv.bytes_allocated(), 2 * block) << dtype_name(w.type);
+        EXPECT_EQ(kv.layer(0).dtype, w.type);
+    }
+}
+
+TEST(KvCache, QuantizedTypeNeedsWholeBlocksPerHead) {
+    KvCacheConfig c = config({0, 0});  // heads of 8 values
+    for (DType t : {DType::Q8_0, DType::Q4_0}) {
+        c.dtype = t;
+        try {
+            KvCache kv(c);
+            ADD_FAILURE() << dtype_name(t) << " accepted heads of 8 values";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("heads have 8"), std::string::npos) << e.what();
+        }
+    }
+    c.dtype = DType::Q4_K;
+    EXPECT_THROW(KvCache{c}, Error);
+    c.dtype = DType::F32;
+    EXPECT_NO_THROW(KvCache{c});
 }
 
 TEST(KvCache, ContextOverflowIsAnError) {

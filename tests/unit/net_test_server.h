@@ -1,7 +1,7 @@
 // tests/unit/net_test_server.h: a small HTTP/1.1 server on 127.0.0.1 (a free port the kernel picks) for the net_*
 // and store_* tests. Raw sockets rather than a library because the tests need to misbehave on purpose: cut a body
-// midway, stall holding the connection open, or ignore Range. Every request is recorded; each response closes its
-// connection. Stalled connections are released when the server is destroyed, so no test outlives its bound.
+// midway, stall holding the connection open, send slowly, or ignore Range. Every request is recorded; each response
+// closes its connection. Stalled connections are released when the server is destroyed, so no test outlives its bound.
 #pragma once
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -43,6 +43,7 @@ public:
         int64_t stall_after = -1;      // after this many body bytes send nothing more, until the server stops
         bool declare_length = true;    // send Content-Length
         bool silent = false;           // answer nothing at all, holding the connection until the server stops
+        int chunk_delay_ms = 0;        // pause before each 16 KiB body chunk: a slow server
     };
     using Handler = std::function<Reply(const Request&)>;
 
@@ -173,6 +174,10 @@ private:
             const int64_t limit = rep.cut_after >= 0 ? rep.cut_after : rep.stall_after;
             if (limit >= 0) chunk = std::min(chunk, limit - sent);
             if (chunk <= 0) break;
+            if (rep.chunk_delay_ms > 0) {
+                if (stop_) return;
+                std::this_thread::sleep_for(std::chrono::milliseconds(rep.chunk_delay_ms));
+            }
             {
                 std::lock_guard<std::mutex> g(mu_);
                 requests_[index].body_bytes_sent += chunk;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 
 #include "base/error.h"
 #include "kv/kv_cache.h"
@@ -39,9 +40,12 @@ TEST(PlannerKv, BlockBytesByHand) {
     EXPECT_EQ(kv_block_bytes(DType::F16, 4, 256, 32), 1024u * 2 * 32);
     EXPECT_EQ(kv_block_bytes(DType::Q8_0, 4, 256, 32), 1024u / 32 * 34 * 32);  // 34 bytes per 32 values
     EXPECT_EQ(kv_block_bytes(DType::Q4_0, 4, 256, 32), 1024u / 32 * 18 * 32);  // 18 bytes per 32 values
-    // stories260K: 4 x 8 = 32 values; q4_0 = 18 bytes x 3 positions = 54, rounded up to 64 as the block pool does.
-    EXPECT_EQ(kv_block_bytes(DType::Q4_0, 4, 8, 3), 64u);
+    // One head of 32: q4_0 = 18 bytes x 3 positions = 54, rounded up to 64 as the block pool does.
+    EXPECT_EQ(kv_block_bytes(DType::Q4_0, 1, 32, 3), 64u);
     EXPECT_THROW(kv_block_bytes(DType::Q8_0, 1, 24, 32), Error);  // 24 values are not a q8_0 block
+    // stories260K: 4 heads x 8 = 32 values a position, but a quantized cache keeps each head in whole blocks.
+    EXPECT_THROW(kv_block_bytes(DType::Q4_0, 4, 8, 3), Error);
+    EXPECT_EQ(kv_block_bytes(DType::F16, 4, 8, 3), 192u);
     EXPECT_THROW(kv_block_bytes(DType::Q4_K, 4, 256, 32), Error);
 }
 
@@ -83,18 +87,22 @@ TEST(PlannerKv, Gemma3_4bByHand) {
     EXPECT_THROW(kv_budget(c, DType::F16, 4096, 0, 512, 32), Error);
 }
 
-// The planner's maximum equals what kv/kv_cache.cpp allocates when sequences are driven through the worst steps.
+// The planner's maximum equals, to the byte, what kv/kv_cache.cpp allocates when sequences are driven through the
+// worst steps: for every cache type, full-attention and sliding-window models, blocks whose bytes the pool rounds up.
 TEST(PlannerKv, MatchesTheRealCache) {
     struct Case {
-        int ctx, step, block, parallel;
+        int ctx, step, block, parallel, n_kv_heads, head_dim;
         std::vector<int> windows;
     };
-    for (const Case& tc : {Case{300, 64, 32, 1, {0, 64, 64, 0, 64, 64}}, Case{512, 100, 16, 3, {0, 48, 48}},
-                           Case{97, 7, 8, 2, {0, 0}}, Case{2048, 512, 32, 1, {1024, 1024, 0}}}) {
-        const ModelConfig c = config(static_cast<int>(tc.windows.size()), 1, 64, tc.windows);
-        const KvBudget b = kv_budget(c, DType::F32, tc.ctx, tc.parallel, tc.step, tc.block);
+    for (DType type : {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0})
+    for (const Case& tc : {Case{300, 64, 32, 1, 1, 64, {0, 64, 64, 0, 64, 64}}, Case{512, 100, 16, 3, 2, 96, {0, 48, 48}},
+                           Case{97, 7, 7, 2, 1, 64, {0, 0}}, Case{2048, 512, 32, 1, 4, 256, {1024, 1024, 0}}}) {
+        SCOPED_TRACE(std::string(dtype_name(type)) + " ctx " + std::to_string(tc.ctx));
+        const ModelConfig c = config(static_cast<int>(tc.windows.size()), tc.n_kv_heads, tc.head_dim, tc.windows);
+        const KvBudget b = kv_budget(c, type, tc.ctx, tc.parallel, tc.step, tc.block);
         KvCacheConfig kc;
-        for (int w : tc.windows) kc.layers.push_back(KvLayerSpec{1, 64, w});
+        for (int w : tc.windows) kc.layers.push_back(KvLayerSpec{tc.n_kv_heads, tc.head_dim, w});
+        kc.dtype = type;
         kc.block_size = tc.block;
         kc.max_positions = tc.ctx;
         kc.max_sequences = tc.parallel;

@@ -92,12 +92,12 @@ TEST(PlannerPlacement, AllOnOneGpu) {
     EXPECT_EQ(p.devices[1].used.kv, 0u);
 }
 
-TEST(PlannerPlacement, CpuOnlyUsesF32Cache) {
+TEST(PlannerPlacement, CpuOnlyUsesTheEnginesF16Cache) {
     const ModelInfo m = fake_model();
     const Plan p = fit(m, {}, 8 * GIB);
     EXPECT_EQ(p.verdict, "cpu");
-    EXPECT_EQ(p.kv_type, DType::F32);
-    EXPECT_EQ(p.devices[0].used.kv, 10 * 32 * MIB);
+    EXPECT_EQ(p.kv_type, DType::F16);  // EngineOptions::kv_type's default
+    EXPECT_EQ(p.devices[0].used.kv, 10 * 16 * MIB);
     EXPECT_EQ(p.devices[0].used.weights, 50 * MIB + 10 * 100 * MIB + 60 * MIB);
     EXPECT_NE(p.reason.find("no GPU given"), std::string::npos);
 }
@@ -207,15 +207,27 @@ TEST(PlannerPlacement, ImpossibleRequests) {
     EXPECT_THROW(fit(m, {}, 8 * GIB, r), Error);
 }
 
+TEST(PlannerPlacement, QuantizedCacheOnlyForHeadsOfWholeBlocks) {
+    ModelInfo m = fake_model();
+    m.config.n_heads = m.config.n_kv_heads = 128;
+    m.config.head_dim = 8;  // same cache bytes, heads too small for q8_0/q4_0's 32-value blocks
+    const Plan tiny = fit(m, {}, 64 * MIB);
+    EXPECT_EQ(tiny.verdict, "none");
+    EXPECT_EQ(tiny.kv_type, DType::F16) << "the KV step skips types the model's heads cannot be stored in";
+    PlanRequest r;
+    r.kv_type = DType::Q8_0;
+    EXPECT_THROW(fit(m, {}, 8 * GIB, r), Error);
+}
+
 TEST(PlannerPlacement, ParallelSequencesMultiplyTheCache) {
     const ModelInfo m = fake_model();
     PlanRequest r;
     r.ctx = 4096;
     r.parallel = 4;
     const Plan p = fit(m, {}, 8 * GIB, r);
-    EXPECT_EQ(p.devices[0].used.kv, 4 * 10 * 32 * MIB);
+    EXPECT_EQ(p.devices[0].used.kv, 4 * 10 * 16 * MIB);  // f16
     EXPECT_EQ(p.compute.n_seqs, 4);
-    EXPECT_EQ(p.kv.per_sequence_bytes, 10 * 32 * MIB);
+    EXPECT_EQ(p.kv.per_sequence_bytes, 10 * 16 * MIB);
 }
 
 TEST(PlannerPlacement, JsonHasTheIssuesFields) {

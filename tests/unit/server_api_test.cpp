@@ -261,6 +261,9 @@ TEST(ServerApi, BadInputIsAnsweredClearly) {
                   .get<std::string>().find("num_predict"), std::string::npos);
     EXPECT_NE(post(s, "/api/generate", {{"model", MODEL}, {"prompt", "x"}, {"options", {{"top_p", -1}}}}, 400)["error"]
                   .get<std::string>().find("top_p"), std::string::npos);
+    // Beyond the trained context (2048) without rope scaling: the memory planner refuses it, naming the limit.
+    EXPECT_NE(post(s, "/api/generate", {{"model", MODEL}, {"prompt", "x"}, {"options", {{"num_ctx", 8192}}}}, 400)["error"]
+                  .get<std::string>().find("beyond what"), std::string::npos);
     EXPECT_NE(post(s, "/api/generate", {{"model", MODEL}, {"prompt", "x"}, {"options", {{"num_ctx", -3}}}}, 400)["error"]
                   .get<std::string>().find("num_ctx"), std::string::npos);
     // Ignored options clients still send are not errors.
@@ -309,7 +312,7 @@ TEST(ServerApi, HostOriginAndKeyChecks) {
 TEST(ServerApi, VanishedClientFreesItsSequence) {
     SNUG_REQUIRE_DATA(test::data_path(std::string("models/") + MODEL + ".gguf"));
     Server s;
-    const json opts = {{"num_predict", 100000}, {"num_ctx", 8192}};
+    const json opts = {{"num_predict", 100000}, {"num_ctx", 2048}};
     post(s, "/api/generate", {{"model", MODEL}, {"options", opts}});  // load
     {
         httplib::Client c("127.0.0.1", s.port());

@@ -85,22 +85,37 @@ void CpuBackend::rope(Tensor x, std::span<const int32_t> positions, const RopePa
 void CpuBackend::kv_store(const KvLayer& kv, std::span<const SeqSlice> seqs, std::span<const int32_t> positions,
                           Tensor k, Tensor v) {
     if (measure_only_) return;
-    for (const auto& s : seqs) ref::kv_store(kv, s, positions, k, v);
+    // Converting to f16/q8_0/q4_0 costs a few ns a value: a prompt step's rows are split across the pool by token.
+    for (const auto& s : seqs) {
+        const int64_t values = static_cast<int64_t>(s.end - s.begin) * kv.n_kv_heads * kv.head_dim;
+        if (kv.dtype == DType::F32 || values < MIN_PARALLEL_ELEMENTS) {
+            ref::kv_store(kv, s, positions, k, v);
+            continue;
+        }
+        pool_.run([&](int ith, int nth) {
+            int64_t t0, t1;
+            ThreadPool::split(s.end - s.begin, ith, nth, t0, t1);
+            SeqSlice part = s;
+            part.begin = s.begin + static_cast<int>(t0);
+            part.end = s.begin + static_cast<int>(t1);
+            ref::kv_store(kv, part, positions, k, v);
+        });
+    }
 }
 
 void CpuBackend::attention(Tensor out, Tensor q, const KvLayer& kv, std::span<const SeqSlice> seqs,
                            std::span<const int32_t> positions, const AttnParams& p) {
     const int64_t n_heads = q.dim(1);
-    const int64_t head_dim = q.dim(2);
-    const int64_t acc_floats = ATTENTION_ACC_HEADS * head_dim;
-    auto* acc = static_cast<float*>(arena_.alloc(static_cast<size_t>(acc_floats * pool_.size()) * sizeof(float)));
+    // The same bytes whatever kv.dtype is, so the planner's dry run (an F32 view) measures what a real step takes.
+    const size_t per_thread = attention_scratch_bytes(static_cast<int>(q.dim(2)));
+    auto* scratch = static_cast<std::byte*>(arena_.alloc(per_thread * static_cast<size_t>(pool_.size())));
     if (measure_only_) return;
     for (const auto& s : seqs) {
         const int64_t items = static_cast<int64_t>(s.end - s.begin) * n_heads;
         pool_.run([&](int ith, int nth) {
             int64_t w0, w1;
             ThreadPool::split(items, ith, nth, w0, w1);
-            kernels_->attention(out, q, kv, s, positions, p, w0, w1, acc + ith * acc_floats);
+            kernels_->attention(out, q, kv, s, positions, p, w0, w1, scratch + per_thread * static_cast<size_t>(ith));
         });
     }
 }

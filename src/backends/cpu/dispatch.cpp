@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "backends/cpu/avx2/attention.h"
+#include "backends/cpu/avx512/attention.h"
 #include "backends/cpu/matmul.h"
 #include "backends/cpu/ref/kernels_ref.h"
 
@@ -53,10 +54,9 @@ CpuFeatures detect_cpu_features() {
 const CpuKernels* cpu_kernels_for(CpuIsa isa) {
     // matmul_table() checks the CPU features each table needs (AVX2: avx2+fma+f16c; AVX-512: f, bw, vl, dq;
     // VNNI and BF16 kernels are picked inside the AVX-512 entry by feature).
-    // Attention is bound by exp() and the KV reads, not vector width: the AVX2 kernel serves the AVX-512 table too.
     static const CpuKernels scalar{CpuIsa::SCALAR, matmul_scalar, matmul_scalar_scratch_bytes, ref::attention};
     static const CpuKernels avx2{CpuIsa::AVX2, matmul_avx2, matmul_avx2_scratch_bytes, avx2::attention};
-    static const CpuKernels avx512{CpuIsa::AVX512, matmul_avx512, matmul_avx512_scratch_bytes, avx2::attention};
+    static const CpuKernels avx512{CpuIsa::AVX512, matmul_avx512, matmul_avx512_scratch_bytes, avx512::attention};
     switch (isa) {
         case CpuIsa::SCALAR: return &scalar;
         case CpuIsa::AVX2: return matmul_table(MatmulVariant::AVX2) ? &avx2 : nullptr;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 
+#include "backends/cpu/attention_common.h"
 #include "ops/ops.h"
 
 namespace snug {
@@ -26,13 +27,11 @@ struct CpuKernels {
     // matmul_scratch_bytes(x, w, n_threads).
     void (*matmul)(ThreadPool& pool, Tensor y, Tensor x, const Tensor& w, void* scratch) = nullptr;
     size_t (*matmul_scratch_bytes)(Tensor x, const Tensor& w, int n_threads) = nullptr;
-    // Attention over (token, head) items [w0, w1) of one sequence; acc: ATTENTION_ACC_HEADS * head_dim floats.
+    // Attention over (token, head) items [w0, w1) of one sequence, any KV dtype the cache stores (kv/kv_types.h);
+    // scratch: attention_scratch_bytes(head_dim) bytes of this thread's own (attention_common.h).
     void (*attention)(Tensor out, Tensor q, const KvLayer& kv, const SeqSlice& seq, std::span<const int32_t> positions,
-                      const AttnParams& p, int64_t w0, int64_t w1, float* acc) = nullptr;
+                      const AttnParams& p, int64_t w0, int64_t w1, void* scratch) = nullptr;
 };
-
-// Heads' worth of accumulator every attention kernel may use per thread.
-constexpr int ATTENTION_ACC_HEADS = 16;
 
 // The best kernels for this CPU (SNUG_CPU_ISA=scalar|avx2|avx512 caps the choice, for testing and benchmarks).
 const CpuKernels& best_cpu_kernels();

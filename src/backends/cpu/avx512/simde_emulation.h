@@ -72,3 +72,27 @@ inline simde__m512i snug_emu_cvtepu16_epi32(simde__m256i a) {
     return simde_mm512_loadu_si512(v);
 }
 #define _mm512_cvtepu16_epi32 snug_emu_cvtepu16_epi32
+inline simde__m512i snug_emu_cvtepi8_epi32(simde__m128i a) {
+    signed char b[16];
+    int v[16];
+    simde_mm_storeu_si128(b, a);
+    for (int i = 0; i < 16; ++i) v[i] = b[i];
+    return simde_mm512_loadu_si512(v);
+}
+inline simde__m512i snug_emu_cvtepu8_epi32(simde__m128i a) {
+    unsigned char b[16];
+    int v[16];
+    simde_mm_storeu_si128(b, a);
+    for (int i = 0; i < 16; ++i) v[i] = b[i];
+    return simde_mm512_loadu_si512(v);
+}
+inline simde__m512i snug_emu_cvtps_epi32(simde__m512 a) {  // round to nearest even, as the default MXCSR
+    float f[16];
+    int v[16];
+    simde_mm512_storeu_ps(f, a);
+    for (int i = 0; i < 16; ++i) v[i] = static_cast<int>(__builtin_nearbyintf(f[i]));
+    return simde_mm512_loadu_si512(v);
+}
+#define _mm512_cvtepi8_epi32 snug_emu_cvtepi8_epi32
+#define _mm512_cvtepu8_epi32 snug_emu_cvtepu8_epi32
+#define _mm512_cvtps_epi32 snug_emu_cvtps_epi32

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <vector>
 
 #include "base/fp16.h"
@@ -121,63 +120,6 @@ void rope(Tensor x, std::span<const int32_t> positions, const RopeParams& p, int
             }
             theta *= theta_scale;
         }
-    }
-}
-
-namespace {
-inline size_t slot_of(const KvLayer& kv, const SeqSlice& seq, int32_t pos, int32_t& block) {
-    block = seq.block_table[pos / kv.block_size];
-    return static_cast<size_t>(pos % kv.block_size) * static_cast<size_t>(kv.n_kv_heads * kv.head_dim);
-}
-}  // namespace
-
-void kv_store(const KvLayer& kv, const SeqSlice& seq, std::span<const int32_t> positions, Tensor k, Tensor v) {
-    const size_t row = static_cast<size_t>(kv.n_kv_heads * kv.head_dim);
-    for (int t = seq.begin; t < seq.end; ++t) {
-        int32_t block;
-        const size_t off = slot_of(kv, seq, positions[static_cast<size_t>(t)], block);
-        std::memcpy(static_cast<float*>(kv.k_blocks[block]) + off, k.f32() + t * row, row * sizeof(float));
-        std::memcpy(static_cast<float*>(kv.v_blocks[block]) + off, v.f32() + t * row, row * sizeof(float));
-    }
-}
-
-void attention(Tensor out, Tensor q, const KvLayer& kv, const SeqSlice& seq, std::span<const int32_t> positions,
-               const AttnParams& p, int64_t w0, int64_t w1, float* acc) {
-    const int n_heads = static_cast<int>(q.dim(1));
-    const int head_dim = static_cast<int>(q.dim(2));
-    const int group = n_heads / kv.n_kv_heads;
-    for (int64_t w = w0; w < w1; ++w) {
-        const int t = seq.begin + static_cast<int>(w / n_heads);
-        const int h = static_cast<int>(w % n_heads);
-        const int g = h / group;
-        const int32_t pos = positions[static_cast<size_t>(t)];
-        const int32_t lo = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
-        const float* qv = q.f32() + (static_cast<int64_t>(t) * n_heads + h) * head_dim;
-        float m = -std::numeric_limits<float>::infinity();
-        float l = 0.0f;
-        std::fill(acc, acc + head_dim, 0.0f);
-        for (int32_t p0 = lo; p0 <= pos; ++p0) {
-            int32_t block;
-            const size_t off = slot_of(kv, seq, p0, block) + static_cast<size_t>(g * head_dim);
-            const float* kr = static_cast<const float*>(kv.k_blocks[block]) + off;
-            const float* vr = static_cast<const float*>(kv.v_blocks[block]) + off;
-            float s = 0.0f;
-            for (int i = 0; i < head_dim; ++i) s += qv[i] * kr[i];
-            s *= p.scale;
-            if (p.softcap > 0.0f) s = p.softcap * std::tanh(s / p.softcap);
-            if (s > m) {
-                const float corr = std::exp(m - s);
-                for (int i = 0; i < head_dim; ++i) acc[i] *= corr;
-                l *= corr;
-                m = s;
-            }
-            const float e = std::exp(s - m);
-            l += e;
-            for (int i = 0; i < head_dim; ++i) acc[i] += e * vr[i];
-        }
-        float* o = out.f32() + (static_cast<int64_t>(t) * n_heads + h) * head_dim;
-        const float inv = 1.0f / l;
-        for (int i = 0; i < head_dim; ++i) o[i] = acc[i] * inv;
     }
 }
 

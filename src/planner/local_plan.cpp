@@ -1,0 +1,55 @@
+// planner/local_plan.cpp: `snug fit`'s fit for a local file on this machine, for the commands that load right after.
+#include "planner/local_plan.h"
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include "base/thread_pool.h"
+#include "planner/header_source.h"
+#include "planner/host_memory.h"
+#include "planner/speed.h"
+
+namespace snug::planner {
+
+namespace {
+
+LocalPlan plan_parsed(const std::string& gguf_path, const PlanRequest& req, uint64_t baseline_bytes) {
+    const HostMemory host = read_host_memory();
+    const int threads = req.threads > 0 ? req.threads : default_thread_count();
+    DeviceSpec cpu = cpu_device(host.available_bytes, host.total_bytes, DEFAULT_CPU_BANDWIDTH_GBS, threads,
+                                baseline_bytes);
+    cpu.source = "this machine (" + host.limited_by + ")";
+
+    const auto header = ModelHeader::open_local(gguf_path);
+    LoadedModel lm = analyze_model(*header);
+    PlanInputs in;
+    in.model = &lm.info;
+    in.cpu = cpu;
+    in.request = req;
+    in.measure = [&](int n_tokens, int n_seqs) { return measure_compute(*lm.model, n_tokens, n_seqs, threads); };
+    LocalPlan out{plan_model(in), lm.info};
+    // The speed shown by run and serve would rest on an assumed bandwidth: `snug fit` measures it and shows speeds.
+    out.plan.predicted_tg_tok_s = out.plan.predicted_pp_tok_s = 0;
+    return out;
+}
+
+}  // namespace
+
+LocalPlan plan_local(const std::string& gguf_path, const PlanRequest& req, uint64_t baseline_bytes) {
+    LocalPlan out = plan_parsed(gguf_path, req, baseline_bytes);
+#ifdef __GLIBC__
+    // The parsed header, tokenizer and dry-run model are freed, but glibc keeps freed heap pages resident; the engine
+    // that loads next would then hold its own copies on top, and the process would exceed the plan it just printed.
+    malloc_trim(0);
+#endif
+    return out;
+}
+
+std::string refusal(const LocalPlan& p, const std::string& model_name) {
+    if (p.plan.verdict != "none") return "";
+    return model_name + " does not fit in memory: " + p.plan.reason + " (" + plan_line(p.plan) +
+           "; see 'snug fit " + model_name + "')";
+}
+
+}  // namespace snug::planner

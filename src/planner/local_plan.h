@@ -1,0 +1,26 @@
+// planner/local_plan.h: the plan `snug run` and `snug serve` load with — the same fit as `snug fit`, for a local GGUF
+// on this machine's devices (its RAM today; GPUs once a GPU backend reports them). The engine then takes the plan's
+// context and KV type, so what it allocates is what was planned and printed.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "planner/plan.h"
+
+namespace snug::planner {
+
+struct LocalPlan {
+    Plan plan;
+    ModelInfo model;
+};
+
+// Plans the GGUF at gguf_path for req on this machine. baseline_bytes: the process's resident memory before any model
+// (process_resident_bytes() read at start-up; 0 uses CPU_PROCESS_BASELINE_BYTES). The CPU's bandwidth is the
+// planner's default rather than measured: measuring would cost a large buffer in the very process whose memory the
+// plan predicts. Throws snug::Error for a malformed file or an impossible request (plan_model's errors).
+LocalPlan plan_local(const std::string& gguf_path, const PlanRequest& req, uint64_t baseline_bytes = 0);
+
+// The refusal when a plan does not fit: "MODEL does not fit in memory: REASON (PLAN LINE)"; "" when it fits.
+std::string refusal(const LocalPlan& p, const std::string& model_name);
+
+}  // namespace snug::planner
