@@ -3,8 +3,8 @@
 #   run      `snug run` filling the context (one sequence), and
 #   serve-P  `snug serve` with SNUG_NUM_PARALLEL=P while P requests, each filling the context with its own prompt
 #            (no shared prefix), run at once,
-# for each model and context. The plan is `snug fit --gpu 0 --parallel P --json`'s cpu_bytes, the same fit the two
-# commands print when they load. Prompts are taken from ../shared/reference/models/eval.txt so that each leaves room
+# for each model and context. The plan is `snug fit --gpu 0 --json`'s cpu_bytes for run (the fit `snug run` prints
+# when it loads) and, for serve, the CPU part of the plan the server loaded with (/api/ps size - size_vram). Prompts are taken from ../shared/reference/models/eval.txt so that each leaves room
 # for N_GEN generated tokens. Contexts above a model's trained length are replaced by that length (the planner
 # refuses them). Peak RSS is /usr/bin/time's %M of the whole process.
 #
@@ -96,6 +96,8 @@ def post(body):
     req = urllib.request.Request(url + "/api/generate", json.dumps(body).encode(), {"Content-Type": "application/json"})
     return json.loads(urllib.request.urlopen(req, timeout=3600).read())
 post({"model": model, "options": opts})  # load first, so that every request finds the model
+ps = json.loads(urllib.request.urlopen(url + "/api/ps", timeout=10).read())["models"][0]
+open(f"{work}/plan.txt", "w").write(str(ps["size"] - ps["size_vram"]))  # the plan the server loaded with
 errors = []
 def one(i):
     prompt = open(f"{work}/prompt{i}.txt", encoding="utf-8").read()
@@ -106,7 +108,7 @@ for t in ts: t.start()
 for t in ts: t.join()
 if errors: sys.exit(f"unexpected answers: {errors}")
 EOF
-  pkill -TERM -P "$timer" -f "snug serve" || true
+  pkill -TERM -P "$timer" || true
   wait "$timer" || true
   tail -1 "$WORK/rss.txt"
 }
@@ -120,7 +122,8 @@ for model in "${models[@]}"; do
     for mode in $MODES; do
       case $mode in
         run) plan=$(plan_mib "$model" "$ctx" 1); rss=$(run_rss_kib "$model" "$ctx") ;;
-        serve-*) par=${mode#serve-}; plan=$(plan_mib "$model" "$ctx" "$par"); rss=$(serve_rss_kib "$model" "$ctx" "$par") ;;
+        serve-*) par=${mode#serve-}; rss=$(serve_rss_kib "$model" "$ctx" "$par")
+                 plan=$("$PY" -c "print($(cat "$WORK/plan.txt") / 2**20)") ;;
         *) echo "unknown mode $mode" >&2; exit 2 ;;
       esac
       "$PY" -c "print('%-30s %6d %-8s %10.1f %10.1f %+6.1f%%' % ('$name', $ctx, '$mode', $plan, $rss / 1024, 100 * ($rss / 1024 - $plan) / $plan))"

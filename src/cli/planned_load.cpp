@@ -13,7 +13,6 @@ PlannedEngine load_planned(const std::string& gguf_path, const std::string& disp
     req.batch = eo.n_batch;
     req.threads = eo.n_threads;
     req.kv_block_size = eo.kv_block_size;
-    req.kv_type = eo.kv_type;  // the engine stores exactly this type
     req.kv_type = eo.kv_type;  // the engine stores exactly this type (f16 unless --kv-type)
     PlannedEngine out{planner::plan_local(gguf_path, req, baseline_bytes), nullptr};
     if (const std::string why = planner::refusal(out.plan, display_name); !why.empty()) throw Error(why);

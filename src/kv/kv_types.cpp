@@ -1,3 +1,4 @@
+// kv/kv_types.cpp: which element types a KV cache may hold, by name and by head size.
 #include "kv/kv_types.h"
 
 #include <cctype>

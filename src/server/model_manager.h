@@ -57,6 +57,11 @@ struct ManagerOptions {
     DType kv_type = DType::F16;   // every model's KV cache (SNUG_KV_CACHE_TYPE)
 };
 
+// What serving touches beyond `snug run` whatever the model: the HTTP workers' stacks and buffers, request bodies and
+// their tokenization. Measured on this project's machine as the peak RSS of `snug serve` (one sequence, one request
+// filling a 4096 context of llama-2-tiny-random) less `snug run`'s plan for the same: 2 MiB (bench/RESULTS.md).
+inline constexpr uint64_t SERVE_EXTRA_BYTES = uint64_t(2) << 20;
+
 class TokenVocabulary;
 
 struct LoadedModel {

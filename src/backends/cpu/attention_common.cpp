@@ -1,3 +1,4 @@
+// backends/cpu/attention_common.cpp: the attention scratch layout and the 8-bit query quantizer every kernel shares.
 #include "backends/cpu/attention_common.h"
 
 #include <algorithm>
