@@ -2,6 +2,7 @@
 // trim markers "{{- " and " -}}", comments "{{/* */}}", keywords, pipelines, declarations, and the parse-time
 // checks Go makes (undefined variables and functions, break outside range, non-executable pipeline stages).
 #include <algorithm>
+#include "base/utf8.h"
 #include <charconv>
 #include <cstdlib>
 
@@ -37,22 +38,8 @@ const char* tok_name(Tok::Type t) {
 }
 
 void append_utf8(std::string& out, uint32_t cp) {
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;  // escapes in a template are untrusted
+    snug::append_utf8(out, cp);
 }
 
 class Lexer {

@@ -1,5 +1,6 @@
 // grammar/charset.cpp: range-set arithmetic over code points and strict UTF-8 encoding/decoding.
 #include "grammar/charset.h"
+#include "base/utf8.h"
 
 #include <algorithm>
 #include <cassert>
@@ -106,23 +107,7 @@ std::string CharSet::to_string() const {
     return out + "]";
 }
 
-void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
+void append_utf8(std::string& out, uint32_t cp) { snug::append_utf8(out, cp); }
 
 std::vector<uint32_t> decode_utf8(std::string_view text, std::string_view what) {
     static constexpr uint32_t MIN_FOR_LEN[5] = {0, 0, 0x80, 0x800, 0x10000};

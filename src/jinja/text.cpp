@@ -2,6 +2,7 @@
 // scripts with simple one-to-one case pairs (Latin, Greek, Cyrillic, Armenian, fullwidth Latin); characters outside
 // those keep their case, which matches Python for every caseless script.
 #include "jinja/text.h"
+#include "base/utf8.h"
 
 namespace snug::jinja {
 
@@ -36,23 +37,7 @@ std::u32string to_code_points(std::string_view s) {
     return out;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
+void append_utf8(std::string& out, char32_t cp) { snug::append_utf8(out, static_cast<uint32_t>(cp)); }
 
 std::string to_utf8(std::u32string_view cps) {
     std::string out;

@@ -1,5 +1,6 @@
 // tokenizer/unicode.cpp: UTF-8 coding, table lookups over unicode_data.cpp, and the GPT-2 byte alphabet.
 #include "tokenizer/unicode.h"
+#include "base/utf8.h"
 
 #include <algorithm>
 #include <array>
@@ -94,23 +95,7 @@ std::vector<uint32_t> decode_utf8(std::string_view text) {
     return out;
 }
 
-void append_utf8(uint32_t cp, std::string& out) {
-    if (cp <= 0x7F) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp <= 0x7FF) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp <= 0xFFFF) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | ((cp >> 18) & 0x07)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
+void append_utf8(uint32_t cp, std::string& out) { snug::append_utf8(out, cp); }
 
 std::string encode_utf8(const std::vector<uint32_t>& cps) {
     std::string out;
