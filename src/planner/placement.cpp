@@ -11,9 +11,12 @@
 namespace snug::planner {
 namespace {
 
-// Per sequence, sampling keeps a copy of the logits and two candidate arrays (id, logit, p) of n_vocab entries
-// (sampling/sampler.cpp: logits_, cands_, scratch_).
-constexpr uint64_t SAMPLER_BYTES_PER_VOCAB = 4 + 12 + 12;
+// Per sequence, the sampler (sampling/sampler.cpp) keeps a copy of the logits (4 bytes per vocabulary entry) and,
+// with the repeat penalty on as it is by default (1.1, as Ollama), two int32 tables (counts_, distinct_pos_). Its
+// candidate list holds top_k entries (default 40), so it is not per vocabulary entry. A request that turns top_k
+// off (0, or above n_vocab / 16) holds n_vocab candidates (12 bytes each, 24 with top_p) more while it runs: 3.6 MB
+// for a 150k vocabulary, which the plan's margin absorbs rather than every sequence reserving it.
+constexpr uint64_t SAMPLER_BYTES_PER_VOCAB = 4 + 4 + 4;
 
 struct Config {
     int ctx = 0;
