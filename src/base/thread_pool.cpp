@@ -3,11 +3,15 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cassert>
 
 namespace snug {
 namespace {
 // About 50 microseconds of polling: long enough to bridge the gap between two ops of one token.
 constexpr int SPIN_ITERATIONS = 20000;
+// The caller's wait for chunks other threads hold: spin this long, then yield, so that on a busy machine the thread
+// holding the last chunk gets the core back.
+constexpr int WAIT_SPIN_ITERATIONS = 2000;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -17,7 +21,7 @@ inline void cpu_relax() {
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
-    workers_.reserve(n_threads_ - 1);
+    workers_.reserve(static_cast<size_t>(n_threads_ - 1));
     for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
@@ -28,28 +32,51 @@ ThreadPool::~ThreadPool() {
     for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::run(const std::function<void(int, int)>& fn) {
-    if (n_threads_ == 1) {
-        fn(0, 1);
+void ThreadPool::run_chunks(int64_t n_chunks, const ChunkFn& fn) {
+    if (n_chunks <= 0) return;
+    assert(n_chunks < (int64_t(1) << 32));
+    if (n_threads_ == 1 || n_chunks == 1) {
+        for (int64_t c = 0; c < n_chunks; ++c) fn(c, 0);
         return;
     }
-    job_ = &fn;
-    pending_.store(n_threads_ - 1, std::memory_order_release);
-    generation_.fetch_add(1, std::memory_order_acq_rel);
+    const uint32_t job = ++last_job_ == 0 ? ++last_job_ : last_job_;  // 0 is "no job yet"
+    Slot& slot = slots_[job & 1];
+    slot.fn.store(&fn, std::memory_order_relaxed);
+    slot.n_chunks.store(n_chunks, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    claim_.store(static_cast<uint64_t>(job) << 32, std::memory_order_release);
+    generation_.store(job, std::memory_order_release);
     generation_.notify_all();
-    fn(0, n_threads_);
-    // Spin while the others are likely still running; yield once spinning stops paying, so that an oversubscribed
-    // machine lets a descheduled worker finish instead of burning its time slice.
-    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
-        if (spins < SPIN_ITERATIONS) cpu_relax();
+    work(job, 0);
+    for (int spins = 0; done_.load(std::memory_order_acquire) != n_chunks; ++spins) {
+        if (spins < WAIT_SPIN_ITERATIONS) cpu_relax();
         else std::this_thread::yield();
     }
-    job_ = nullptr;
 }
 
-void ThreadPool::worker_loop(int ith) {
-    // Start from the generation at construction, not the current one: run() may already have published a job
-    // before this thread got here, and reading the counter now would skip that job and hang the caller.
+void ThreadPool::run(const std::function<void(int, int)>& fn) {
+    const int nth = n_threads_;
+    run_chunks(nth, [&](int64_t chunk, int) { fn(static_cast<int>(chunk), nth); });
+}
+
+void ThreadPool::work(uint32_t job, int thread) {
+    const Slot& slot = slots_[job & 1];
+    uint64_t v = claim_.load(std::memory_order_acquire);
+    for (;;) {
+        if (static_cast<uint32_t>(v >> 32) != job) return;  // a newer job: this one is finished
+        const auto chunk = static_cast<int64_t>(v & 0xffffffffu);
+        if (chunk >= slot.n_chunks.load(std::memory_order_relaxed)) return;
+        // Winning the claim word while it still names `job` means the job is current, so its slot is intact.
+        if (!claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+        (*slot.fn.load(std::memory_order_relaxed))(chunk, thread);
+        done_.fetch_add(1, std::memory_order_acq_rel);
+        v = claim_.load(std::memory_order_acquire);
+    }
+}
+
+void ThreadPool::worker_loop(int thread) {
+    // Start from "no job", not from the current generation: run() may already have published a job before this
+    // thread got here, and reading the counter now would skip it (harmless for correctness, costly for speed).
     uint32_t seen = 0;
     for (;;) {
         int spins = 0;
@@ -63,8 +90,7 @@ void ThreadPool::worker_loop(int ith) {
         }
         seen = now;
         if (stop_.load(std::memory_order_acquire)) return;
-        (*job_)(ith, n_threads_);
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
+        work(now, thread);
     }
 }
 

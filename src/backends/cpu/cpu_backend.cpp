@@ -1,5 +1,6 @@
 #include "backends/cpu/cpu_backend.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "backends/cpu/ref/kernels_ref.h"
@@ -110,12 +111,15 @@ void CpuBackend::attention(Tensor out, Tensor q, const KvLayer& kv, std::span<co
     const size_t per_thread = attention_scratch_bytes(static_cast<int>(q.dim(2)));
     auto* scratch = static_cast<std::byte*>(arena_.alloc(per_thread * static_cast<size_t>(pool_.size())));
     if (measure_only_) return;
+    // Work items are (token, head) pairs; a few chunks per thread so a descheduled thread holds up little of it.
     for (const auto& s : seqs) {
         const int64_t items = static_cast<int64_t>(s.end - s.begin) * n_heads;
-        pool_.run([&](int ith, int nth) {
+        const int64_t n_chunks = std::min<int64_t>(items, 4 * static_cast<int64_t>(pool_.size()));
+        pool_.run_chunks(n_chunks, [&](int64_t chunk, int thread) {
             int64_t w0, w1;
-            ThreadPool::split(items, ith, nth, w0, w1);
-            kernels_->attention(out, q, kv, s, positions, p, w0, w1, scratch + per_thread * static_cast<size_t>(ith));
+            ThreadPool::split(items, static_cast<int>(chunk), static_cast<int>(n_chunks), w0, w1);
+            kernels_->attention(out, q, kv, s, positions, p, w0, w1,
+                                scratch + per_thread * static_cast<size_t>(thread));
         });
     }
 }

@@ -1,12 +1,12 @@
 // backends/cpu/matmul.cpp: the matmul driver shared by every kernel table, and the tables themselves.
-// Per call: (1) threads quantize their share of activation rows into scratch, then meet at a spin barrier (decode:
-// each thread quantizes the one or two rows itself instead, which costs less than the meeting);
-// (2) each thread takes a contiguous range of weight rows (or of tokens, when rows are few), prepares a chunk of
-// rows at a time into its own scratch slice and runs the table's gemm over all its tokens. Nothing is allocated.
+// Per call: (1) activation rows are quantized into scratch (by the caller when there are one or two, across the pool
+// otherwise); (2) the weight rows (or the tokens, when rows are few) are cut into several chunks per thread that the
+// pool's threads claim as they go, so a thread the OS has parked costs its current chunk, not a fixed share. Each
+// thread prepares a few rows at a time into its own scratch slice and runs the table's gemm over all the chunk's
+// tokens. Nothing is allocated.
 #include "backends/cpu/matmul.h"
 
 #include <algorithm>
-#include <atomic>
 
 #include "backends/cpu/avx2/kernels.h"
 #include "backends/cpu/avx512/kernels.h"
@@ -48,10 +48,10 @@ constexpr size_t ALIGN = 64;
 constexpr size_t DECODE_CHUNK_BYTES = 16 << 10;   // prepared rows per round when decoding: stays in L1
 constexpr size_t PREFILL_CHUNK_BYTES = 128 << 10;  // prepared rows reused by every token tile: L2
 constexpr int64_t MAX_CHUNK_ROWS = 64;
+constexpr int64_t SERIAL_QUANTIZE_ROWS = 2;  // up to this many activation rows the caller quantizes them alone
+constexpr int64_t CHUNKS_PER_THREAD = 8;     // work pieces per thread: load balance against per-claim cost
 
 size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
-
-inline void cpu_relax() { __builtin_ia32_pause(); }
 
 struct Plan {
     const mm::MatmulTypeKernels* kt = nullptr;  // null: no kernel in this table, use matmul_scalar
@@ -61,8 +61,7 @@ struct Plan {
     int64_t chunk_rows = 1;     // weight rows per prepare + gemm round
     bool split_tokens = false;  // threads split tokens rather than rows (few rows, many tokens)
     bool fused = false;         // decode: the table's gemv prepares group by group, no prepared rows in scratch
-    bool private_act = false;   // decode: each thread quantizes the few activation rows itself, no barrier
-    size_t act_bytes = 0;       // scratch for all activation rows (per thread when private_act)
+    size_t act_bytes = 0;       // scratch for all activation rows
     size_t prep_bytes = 0;      // scratch for one thread's prepared chunk
 };
 
@@ -83,7 +82,6 @@ Plan make_plan(const mm::MatmulIsaTable& table, const Tensor& x, const Tensor& w
     // Raw (float) rows are read in k-blocks by the gemm: the working set is a slice of each row, so take many rows.
     if (p.prep_row == 0 && p.n > 2) p.chunk_rows = MAX_CHUNK_ROWS;
     p.split_tokens = nth > 1 && p.m < 16 * nth && p.n >= 4 * nth;
-    p.private_act = p.n <= 2;
     p.act_bytes = round_up(p.act_row * static_cast<size_t>(p.n), ALIGN);
     p.prep_bytes = round_up(p.prep_row * static_cast<size_t>(p.chunk_rows), ALIGN);
     return p;
@@ -94,37 +92,39 @@ Plan make_plan(const mm::MatmulIsaTable& table, const Tensor& x, const Tensor& w
 size_t matmul_table_scratch_bytes(const mm::MatmulIsaTable& table, Tensor x, const Tensor& w, int n_threads) {
     const Plan p = make_plan(table, x, w, n_threads);
     if (!p.kt) return matmul_scalar_scratch_bytes(x, w, n_threads);
-    return p.act_bytes * static_cast<size_t>(p.private_act ? n_threads : 1) +
-           p.prep_bytes * static_cast<size_t>(n_threads);
+    return p.act_bytes + p.prep_bytes * static_cast<size_t>(n_threads);
 }
 
 void matmul_with_table(const mm::MatmulIsaTable& table, ThreadPool& pool, Tensor y, Tensor x, const Tensor& w,
                        void* scratch) {
     const Plan p = make_plan(table, x, w, pool.size());
     if (!p.kt) return matmul_scalar(pool, y, x, w, scratch);
-    uint8_t* act_base = static_cast<uint8_t*>(scratch);
-    uint8_t* prep = act_base + p.act_bytes * static_cast<size_t>(p.private_act ? pool.size() : 1);
+    uint8_t* act = static_cast<uint8_t*>(scratch);
+    uint8_t* prep = act + p.act_bytes;
     const bool quantize = p.kt->act != mm::ActFormat::F32;
     const float* xs = x.f32();
     float* ys = y.f32();
-    std::atomic<int> arrived{0};
-    pool.run([&](int ith, int nth) {
-        uint8_t* act = act_base + (p.private_act ? static_cast<size_t>(ith) * p.act_bytes : 0);
-        if (quantize) {
-            int64_t t0 = 0, t1 = p.n;
-            if (!p.private_act) ThreadPool::split(p.n, ith, nth, t0, t1);
-            for (int64_t t = t0; t < t1; ++t)
-                p.kt->quantize_act(xs + t * p.k, act + static_cast<size_t>(t) * p.act_row, p.k);
-            if (nth > 1 && !p.private_act) {  // every thread reads every activation row
-                arrived.fetch_add(1, std::memory_order_acq_rel);
-                while (arrived.load(std::memory_order_acquire) < nth) cpu_relax();
-            }
+    if (quantize) {
+        auto quantize_row = [&](int64_t t, int) {
+            p.kt->quantize_act(xs + t * p.k, act + static_cast<size_t>(t) * p.act_row, p.k);
+        };
+        if (p.n <= SERIAL_QUANTIZE_ROWS) {
+            for (int64_t t = 0; t < p.n; ++t) quantize_row(t, 0);
+        } else {
+            pool.run_chunks(p.n, quantize_row);
         }
+    }
+    // Chunks: token ranges (whole rows each), or row ranges of whole prepare rounds (4 rows when fused).
+    const int64_t items = p.split_tokens ? p.n : p.m;
+    const int64_t grain = p.split_tokens ? 1 : p.fused ? 4 : p.chunk_rows;
+    const int64_t n_chunks =
+        std::max<int64_t>(1, std::min((items + grain - 1) / grain, CHUNKS_PER_THREAD * pool.size()));
+    pool.run_chunks(n_chunks, [&](int64_t chunk, int thread) {
         int64_t r0 = 0, r1 = p.m, t0 = 0, t1 = p.n;
         if (p.split_tokens) {
-            ThreadPool::split(p.n, ith, nth, t0, t1);
+            ThreadPool::split(p.n, static_cast<int>(chunk), static_cast<int>(n_chunks), t0, t1);
         } else {
-            ThreadPool::split(p.m, ith, nth, r0, r1, 4);
+            ThreadPool::split(p.m, static_cast<int>(chunk), static_cast<int>(n_chunks), r0, r1, grain);
         }
         if (r0 >= r1 || t0 >= t1) return;
         mm::GemmArgs g;
@@ -141,7 +141,7 @@ void matmul_with_table(const mm::MatmulIsaTable& table, ThreadPool& pool, Tensor
             g.y = ys + t0 * p.m + r0;
             return p.kt->gemv(g, p.kt->prepare);
         }
-        uint8_t* buf = prep + static_cast<size_t>(ith) * p.prep_bytes;
+        uint8_t* buf = prep + static_cast<size_t>(thread) * p.prep_bytes;
         for (int64_t c0 = r0; c0 < r1; c0 += p.chunk_rows) {
             g.n_rows = std::min(p.chunk_rows, r1 - c0);
             if (p.prep_row) {
@@ -172,9 +172,8 @@ mm::MatmulTypeKernels floats(Gemm gemm) { return {mm::ActFormat::F32, nullptr, 0
 mm::MatmulTypeKernels q32(Prepare prep, Gemm gemm, Gemv gemv) {
     return {mm::ActFormat::Q8X32, avx2::quantize_act_q8x32, sizeof(mm::PrepQ32), prep, gemm, gemv};
 }
-mm::MatmulTypeKernels kq(Prepare prep, Gemm gemm, bool is_signed = false) {
-    return {mm::ActFormat::Q8K, avx2::quantize_act_q8k, sizeof(mm::PrepK), prep, gemm,
-            is_signed ? avx2::gemv_k_signed : avx2::gemv_k};
+mm::MatmulTypeKernels kq(Prepare prep, Gemm gemm, Gemv gemv) {
+    return {mm::ActFormat::Q8K, avx2::quantize_act_q8k, sizeof(mm::PrepK), prep, gemm, gemv};
 }
 
 // The weight-type -> kernel map every SIMD table shares; gemms per ISA.
@@ -201,12 +200,12 @@ mm::MatmulIsaTable make_table(const char* name, const IsaGemms& g) {
         set(DType::Q8_0, q32(avx2::prepare_q8_0, g.q32_signed, avx2::gemv_q8_0));
         set(DType::IQ4_NL, q32(avx2::prepare_iq4_nl, g.q32_signed, avx2::gemv_iq4_nl));
     }
-    set(DType::Q2_K, kq(avx2::prepare_q2_k, g.k));
-    set(DType::Q3_K, kq(avx2::prepare_q3_k, g.k));
-    set(DType::Q4_K, kq(avx2::prepare_q4_k, g.k));
-    set(DType::Q5_K, kq(avx2::prepare_q5_k, g.k));
-    set(DType::Q6_K, kq(avx2::prepare_q6_k, g.k));
-    set(DType::IQ4_XS, kq(avx2::prepare_iq4_xs, g.k_signed, true));
+    set(DType::Q2_K, kq(avx2::prepare_q2_k, g.k, avx2::gemv_k));
+    set(DType::Q3_K, kq(avx2::prepare_q3_k, g.k, avx2::gemv_k));
+    set(DType::Q4_K, kq(avx2::prepare_q4_k, g.k, avx2::gemv_q4_k));
+    set(DType::Q5_K, kq(avx2::prepare_q5_k, g.k, avx2::gemv_q5_k));
+    set(DType::Q6_K, kq(avx2::prepare_q6_k, g.k, avx2::gemv_q6_k));
+    set(DType::IQ4_XS, kq(avx2::prepare_iq4_xs, g.k_signed, avx2::gemv_k_signed));
     return t;
 }
 

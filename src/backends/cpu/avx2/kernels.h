@@ -44,7 +44,11 @@ void gemv_q5_0(const mm::GemmArgs& a, mm::PrepareFn unused);
 void gemv_q5_1(const mm::GemmArgs& a, mm::PrepareFn unused);
 void gemv_q8_0(const mm::GemmArgs& a, mm::PrepareFn unused);
 void gemv_iq4_nl(const mm::GemmArgs& a, mm::PrepareFn unused);
-// K-quants prepare one super-block at a time into a stack buffer.
+// Q4_K, Q5_K and Q6_K unpack each super-block in registers (prepare unused); the other K-quants prepare one
+// super-block at a time into a stack buffer.
+void gemv_q4_k(const mm::GemmArgs& a, mm::PrepareFn unused);
+void gemv_q5_k(const mm::GemmArgs& a, mm::PrepareFn unused);
+void gemv_q6_k(const mm::GemmArgs& a, mm::PrepareFn unused);
 void gemv_k(const mm::GemmArgs& a, mm::PrepareFn prepare);
 void gemv_k_signed(const mm::GemmArgs& a, mm::PrepareFn prepare);
 
