@@ -6,6 +6,7 @@
 #endif
 
 #include "base/thread_pool.h"
+#include "kv/kv_types.h"
 #include "planner/header_source.h"
 #include "planner/host_memory.h"
 #include "planner/speed.h"
@@ -27,8 +28,16 @@ LocalPlan plan_parsed(const std::string& gguf_path, const PlanRequest& req, uint
     in.model = &lm.info;
     in.cpu = cpu;
     in.request = req;
+    std::string note;
+    const int head_dim = lm.info.config.head_dim;
+    if (req.kv_type && req.kv_type_fallback && !kv_type_holds(*req.kv_type, head_dim)) {
+        note = "KV cache type " + std::string(dtype_name(*req.kv_type)) + " needs a head size that is a multiple of " +
+               std::to_string(dtype_info(*req.kv_type).block_elems) + ", this model's is " +
+               std::to_string(head_dim) + ": using f16";
+        in.request.kv_type = DType::F16;
+    }
     in.measure = [&](int n_tokens, int n_seqs) { return measure_compute(*lm.model, n_tokens, n_seqs, threads); };
-    LocalPlan out{plan_model(in), lm.info};
+    LocalPlan out{plan_model(in), lm.info, note};
     // The speed shown by run and serve would rest on an assumed bandwidth: `snug fit` measures it and shows speeds.
     out.plan.predicted_tg_tok_s = out.plan.predicted_pp_tok_s = 0;
     return out;

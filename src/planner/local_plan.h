@@ -12,6 +12,7 @@ namespace snug::planner {
 struct LocalPlan {
     Plan plan;
     ModelInfo model;
+    std::string note;  // what the plan changed from the request (a KV type fallback), or ""
 };
 
 // Plans the GGUF at gguf_path for req on this machine. baseline_bytes: the process's resident memory before any model

@@ -27,6 +27,9 @@ struct PlanRequest {
     int ctx = 0;                   // 0: the engine's default (the trained context, at most DEFAULT_CTX), shrinkable
     int parallel = 1;              // sequences decoding at once, each with its own context
     std::optional<DType> kv_type;  // unset: f16 (the engine's default, as llama.cpp's), then quantizable
+    // A kv_type this model's heads cannot hold (q8_0/q4_0 need head_dim % 32 == 0) falls back to f16 with a note
+    // (plan_local's LocalPlan::note) instead of an error: for a server-wide setting, as Ollama's OLLAMA_KV_CACHE_TYPE.
+    bool kv_type_fallback = false;
     int batch = 512;               // tokens per prompt-processing step
     int threads = 0;               // CPU threads (0: one per core); the scratch grows with them
     int kv_block_size = 32;        // the engine's KV block

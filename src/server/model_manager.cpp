@@ -93,7 +93,8 @@ std::shared_ptr<LoadedModel> ModelManager::load(const ModelSource& src, const Lo
     req.batch = eo.n_batch;
     req.threads = eo.n_threads;
     req.kv_block_size = eo.kv_block_size;
-    req.kv_type = eo.kv_type;  // the engine stores exactly this type
+    req.kv_type = eo.kv_type;
+    req.kv_type_fallback = true;  // the server-wide SNUG_KV_CACHE_TYPE yields to a model whose heads it cannot hold
     planner::LocalPlan plan;
     try {
         plan = planner::plan_local(src.gguf_path, req, opt_.baseline_bytes);
@@ -103,6 +104,8 @@ std::shared_ptr<LoadedModel> ModelManager::load(const ModelSource& src, const Lo
     why = planner::refusal(plan, src.name);
     if (!why.empty()) return nullptr;
     eo.n_ctx = plan.plan.ctx;
+    eo.kv_type = plan.plan.kv_type;  // the engine stores exactly the planned type
+    if (!plan.note.empty()) std::fprintf(stderr, "snug: %s: %s\n", src.name.c_str(), plan.note.c_str());
     std::fprintf(stderr, "snug: loading %s, %s\n", src.name.c_str(), planner::plan_line(plan.plan).c_str());
     auto m = std::make_shared<LoadedModel>();
     m->source = src;
