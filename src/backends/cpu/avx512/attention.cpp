@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "backends/cpu/attention_impl.h"
+#include "backends/cpu/attention_simd256.h"
 #include "backends/cpu/avx512/attention.h"
 #include "quant/blocks.h"
 
@@ -20,14 +21,9 @@ namespace snug::avx512 {
 namespace {
 
 using attn::Kv;
+using namespace attn_simd;
 using quant::BlockQ4_0;
 using quant::BlockQ8_0;
-
-inline float half_at(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
 
 inline __m512 load_f16x16(const uint8_t* p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
@@ -37,19 +33,15 @@ inline __m512i join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_c
 // Sixteen floats of which the first eight are a and the last eight b.
 inline __m512 halves(float a, float b) { return _mm512_insertf32x8(_mm512_set1_ps(a), _mm256_set1_ps(b), 1); }
 
-// exp(x) for x <= 0: the AVX2 kernel's Cephes expf, sixteen at a time (avx2/attention.cpp explains it).
+// exp(x) for x <= 0 (attention_simd256.h has the method and constants), sixteen at a time.
 inline __m512 exp_nonpositive(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.33654f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+    x = _mm512_max_ps(x, _mm512_set1_ps(EXP_MIN_X));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(EXP_LOG2E)),
                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 y = _mm512_set1_ps(1.9875691500e-4f);
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(EXP_LN2_HI), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(EXP_LN2_LO), r);
+    __m512 y = _mm512_set1_ps(EXP_POLY[0]);
+    for (int i = 1; i < 6; ++i) y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(EXP_POLY[i]));
     y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
     const __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
     return _mm512_mul_ps(y, _mm512_castsi512_ps(e));
@@ -62,25 +54,8 @@ inline __m512i dot_i8x64(__m512i a, __m512i b) {
     const __m512i pairs = _mm512_maddubs_epi16(_mm512_abs_epi8(a), b_signed);
     return _mm512_madd_epi16(pairs, _mm512_set1_epi16(1));
 }
-// The same over 32 pairs, for an odd last block.
-inline __m256i dot_i8x32(__m256i a, __m256i b) {
-    const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
-    return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
-}
-
-// q4_0 nibbles of one block as 32 bytes in element order: low nibbles are elements 0..15, high ones 16..31.
-inline __m256i q4_0_nibbles(const uint8_t* qs) {
-    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F));
-}
-
 inline float reduce(__m512 v) { return _mm512_reduce_add_ps(v); }
-inline float reduce(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+inline float reduce(__m256 v) { return hsum(v); }
 
 // A q8_0 head of n values in runs of sixteen: put(first element, the block's d, the sixteen quants as floats).
 template <class Put>
