@@ -2,8 +2,11 @@
 // per UTF-8 character, repeatedly merge the adjacent pair whose concatenation is the highest-scoring token (leftmost
 // on ties), then emit each symbol's token, or its bytes as <0xXX> tokens when it is none.
 #include <algorithm>
+#include <cstdint>
 #include <queue>
+#include <string>
 
+#include "base/error.h"
 #include "tokenizer/encoders.h"
 #include "tokenizer/unicode.h"
 #include "tokenizer/vocab.h"
@@ -14,10 +17,12 @@ namespace {
 
 using Symbol = MergeSymbol;
 
+// 16 bytes: a long prompt queues about two and a half bigrams per character, and a server tokenizes several prompts
+// at once, so this is most of the memory a request's tokenization takes (the memory plan does not reserve it).
 struct Bigram {
-    int left, right;
+    int32_t left, right;
     float score;
-    size_t size;  // bytes when queued: a later mismatch means one side has changed since
+    uint32_t size;  // bytes when queued: a later mismatch means one side has changed since (texts are < 4 GiB)
 };
 
 // Highest score first; on equal scores the leftmost pair.
@@ -32,6 +37,7 @@ public:
     SpmSession(const Vocab& v, std::string_view text) : v_(v), text_(text) {}
 
     void run(std::vector<int32_t>& out) {
+        symbols_.reserve(text_.size());  // at most one symbol per byte; only the pages used become resident
         split_utf8_symbols(text_, symbols_);
         for (int i = 1; i < static_cast<int>(symbols_.size()); ++i) try_add(i - 1, i);
 
@@ -63,7 +69,7 @@ private:
         const std::string_view joined = text_.substr(l.begin, l.n + r.n);
         const int32_t id = v_.find(joined);
         if (id < 0) return;
-        queue_.push({left, right, v_.tokens[static_cast<size_t>(id)].score, joined.size()});
+        queue_.push({left, right, v_.tokens[static_cast<size_t>(id)].score, static_cast<uint32_t>(joined.size())});
     }
 
     // llama.cpp also keeps a text -> pair map to re-split symbols that are no token, but every merged symbol is a
@@ -96,6 +102,8 @@ private:
 }  // namespace
 
 void spm_tokenize(const Vocab& v, std::string_view text, std::vector<int32_t>& out) {
+    if (text.size() >= (size_t(1) << 32))
+        throw Error("text of " + std::to_string(text.size()) + " bytes is too long to tokenize");
     SpmSession(v, text).run(out);
 }
 
