@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -51,6 +52,18 @@ size_t weight_bytes_per_token(const gguf::File& f) {
     return total;
 }
 
+// Bytes of the layers [0, n_cpu) (blk.N.* tensors): what a token reads from host memory in a hybrid run, whose other
+// layers and output head are on the GPU. The hybrid speed prediction of scripts/verify_cuda.sh rests on it.
+size_t cpu_layer_bytes(const gguf::File& f, int n_cpu) {
+    size_t total = 0;
+    for (const auto& t : f.tensors()) {
+        int il = -1;
+        if (t.name.substr(0, 4) == "blk.") il = std::atoi(std::string(t.name.substr(4)).c_str());
+        if (il >= 0 && il < n_cpu) total += t.n_bytes;
+    }
+    return total;
+}
+
 size_t peak_rss_bytes() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
@@ -60,9 +73,9 @@ size_t peak_rss_bytes() {
 }  // namespace
 
 int cmd_bench(const Argv& argv) {
-    const Args a(argv, {"-p", "-n", "-t", "-r", "--batch"}, {"--json"});
+    const Args a(argv, {"-p", "-n", "-t", "-r", "--batch", "--gpu-layers"}, {"--json"}, {{"-ngl", "--gpu-layers"}});
     if (a.positionals().size() != 1)
-        throw Error("usage: snug bench MODEL.gguf [-p 512] [-n 128] [-t 1,2] [-r 3] [--json]");
+        throw Error("usage: snug bench MODEL.gguf [-p 512] [-n 128] [-t 1,2] [-r 3] [-ngl N (-1: all)] [--json]");
     const std::string path = a.positionals()[0];
     const int n_prompt = a.int_or("-p", 512);
     const int n_gen = a.int_or("-n", 128);
@@ -80,6 +93,7 @@ int cmd_bench(const Argv& argv) {
         eo.n_threads = nt;
         eo.n_ctx = std::max(n_prompt + n_gen, 16);
         eo.n_batch = a.int_or("--batch", 512);
+        eo.n_gpu_layers = a.int_or("--gpu-layers", 0);  // the last N layers and the output head on the GPU
         auto engine = Engine::load(path, eo);
         const size_t bytes_per_token = weight_bytes_per_token(engine->file());
         std::mt19937 rng(1234);
@@ -121,12 +135,19 @@ int cmd_bench(const Argv& argv) {
                              {"pp_tok_s_sd", ps.sd},   {"tg_tok_s", ts.mean},   {"tg_tok_s_sd", ts.sd},
                              {"tg_gb_s", gbs},         {"weight_bytes_per_token", bytes_per_token},
                              {"peak_rss_bytes", peak_rss_bytes()}, {"kv_bytes", engine->kv().bytes_allocated()},
-                             {"scratch_bytes", engine->scratch_bytes()}};
+                             {"scratch_bytes", engine->scratch_bytes()}, {"device", engine->device_summary()},
+                             {"n_gpu_layers", engine->n_gpu_layers()}, {"n_layers", engine->config().n_layers},
+                             {"cpu_weight_bytes_per_token",
+                              engine->n_gpu_layers() > 0
+                                  ? cpu_layer_bytes(engine->file(), engine->config().n_layers - engine->n_gpu_layers())
+                                  : bytes_per_token}};
             std::printf("%s\n", j.dump().c_str());
         } else {
-            if (n_prompt > 0) std::printf("| %s | %d | pp%d | %.2f ± %.2f | |\n", path.c_str(), nt, n_prompt, ps.mean, ps.sd);
+            // The model column names the device when any layer ran on a GPU.
+            const std::string shown = engine->n_gpu_layers() > 0 ? path + " [" + engine->device_summary() + "]" : path;
+            if (n_prompt > 0) std::printf("| %s | %d | pp%d | %.2f ± %.2f | |\n", shown.c_str(), nt, n_prompt, ps.mean, ps.sd);
             if (n_gen > 0)
-                std::printf("| %s | %d | tg%d | %.2f ± %.2f | %.1f |\n", path.c_str(), nt, n_gen, ts.mean, ts.sd, gbs);
+                std::printf("| %s | %d | tg%d | %.2f ± %.2f | %.1f |\n", shown.c_str(), nt, n_gen, ts.mean, ts.sd, gbs);
         }
         std::fflush(stdout);
     }

@@ -38,9 +38,10 @@ int cmd_run(const Argv& argv) {
     const Args a(argv,
                  {"--prompt", "--n-predict", "--ctx", "--temperature", "--top-k", "--top-p", "--min-p", "--typical-p",
                   "--repeat-penalty", "--repeat-last-n", "--presence-penalty", "--frequency-penalty", "--seed",
-                  "--threads", "--system", "--stop", "--batch", "--kv-type"},
+                  "--threads", "--system", "--stop", "--batch", "--kv-type", "--gpu-layers"},
                  {"--raw", "--json", "--ignore-eos", "--verbose"},
-                 {{"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}, {"-c", "--ctx"}, {"-s", "--seed"}});
+                 {{"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}, {"-c", "--ctx"}, {"-s", "--seed"},
+                  {"-ngl", "--gpu-layers"}});
     if (a.positionals().size() != 1) throw Error("usage: snug run MODEL [-p TEXT] [options] (see 'snug help')");
     const auto prompt = a.value("--prompt");
     if (!prompt) return cmd_chat(a.positionals()[0], argv_without_model(argv, a.positionals()[0]));
@@ -51,7 +52,9 @@ int cmd_run(const Argv& argv) {
     eo.n_ctx = a.int_or("--ctx", 0);
     eo.n_batch = a.int_or("--batch", 512);
     if (const auto kv = a.value("--kv-type")) eo.kv_type = parse_kv_type(*kv);
-    PlannedEngine planned = load_planned(src.gguf_path, src.name, eo, baseline);
+    std::optional<int> gpu_layers;  // unset: the plan's placement
+    if (a.value("--gpu-layers")) gpu_layers = a.int_or("--gpu-layers", 0);
+    PlannedEngine planned = load_planned(src.gguf_path, src.name, eo, baseline, gpu_layers);
     const planner::Plan& plan = planned.plan.plan;
     if (!a.flag("--json"))
         std::fprintf(stderr, "%s\n", a.flag("--verbose") ? planner::plan_table(plan, planned.plan.model, nullptr).c_str()

@@ -15,9 +15,10 @@ usage: snug <command> [options]
 
 commands:
   run MODEL [-p TEXT] [-n N] [--ctx N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]
-      [--repeat-penalty R] [--seed S] [--threads N] [--system TEXT] [--kv-type T] [--raw] [--json]
+      [--repeat-penalty R] [--seed S] [--threads N] [--system TEXT] [--kv-type T] [-ngl N] [--raw] [--json]
                                    generate text (a chat turn unless --raw); without -p, chat interactively;
-                                   --kv-type f32|f16|q8_0|q4_0: the KV cache's type (default f16)
+                                   --kv-type f32|f16|q8_0|q4_0: the KV cache's type (default f16);
+                                   -ngl/--gpu-layers N: the last N layers on the GPU (-1: all; default: the plan's)
                                    (MODEL: a store name or a GGUF path)
   tokenize MODEL.gguf --text TEXT [--no-special] [--json]
                                    token ids of TEXT (a vocab-only GGUF is enough)
@@ -26,8 +27,9 @@ commands:
   perplexity MODEL.gguf FILE [--ctx N] [--threads N] [--kv-type T] [--json]
                                    perplexity as llama.cpp's tool computes it
   inspect MODEL.gguf [--tensors]   architecture, hyperparameters, tokenizer, tensors
-  bench MODEL.gguf [-p 512] [-n 128] [-t 1,2] [-r 3] [--json]
-                                   prompt-processing and generation speed, like llama-bench
+  bench MODEL.gguf [-p 512] [-n 128] [-t 1,2] [-r 3] [-ngl N] [--json]
+                                   prompt-processing and generation speed, like llama-bench;
+                                   -ngl N: the last N layers and the output head on the GPU (-1: all)
   fit MODEL [--mmproj F] [--gpu SIZE|ID ...] [--ram SIZE] [--ctx N] [--parallel N] [--kv-type T]
       [--batch N] [--threads N] [--fit-order ctx,kv,layers] [--require-gpu] [--json] [--list-gpus]
                                    memory plan per device, placement verdict and predicted speed, before loading

@@ -6,7 +6,7 @@
 namespace snug::cli {
 
 PlannedEngine load_planned(const std::string& gguf_path, const std::string& display_name, EngineOptions eo,
-                           uint64_t baseline_bytes) {
+                           uint64_t baseline_bytes, std::optional<int> gpu_layers) {
     planner::PlanRequest req;
     req.ctx = eo.n_ctx;
     req.parallel = eo.max_full_contexts > 0 ? eo.max_full_contexts : eo.max_sequences;
@@ -17,6 +17,7 @@ PlannedEngine load_planned(const std::string& gguf_path, const std::string& disp
     PlannedEngine out{planner::plan_local(gguf_path, req, baseline_bytes), nullptr};
     if (const std::string why = planner::refusal(out.plan, display_name); !why.empty()) throw Error(why);
     eo.n_ctx = out.plan.plan.ctx;
+    eo.n_gpu_layers = gpu_layers ? *gpu_layers : out.plan.plan.n_layers_gpu;
     out.engine = Engine::load(gguf_path, eo);
     return out;
 }

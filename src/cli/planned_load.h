@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/engine.h"
@@ -17,8 +18,9 @@ struct PlannedEngine {
 };
 
 // eo.n_ctx == 0 lets the plan choose (the engine's default, shrunk when memory is short); a set one is kept or
-// refused. baseline_bytes: process_resident_bytes() read when the command started. Throws snug::Error.
+// refused. baseline_bytes: process_resident_bytes() read when the command started. gpu_layers: the user's
+// --gpu-layers (-1: all); unset, the plan's placement (plan.n_layers_gpu, 0 without a GPU). Throws snug::Error.
 PlannedEngine load_planned(const std::string& gguf_path, const std::string& display_name, EngineOptions eo,
-                           uint64_t baseline_bytes);
+                           uint64_t baseline_bytes, std::optional<int> gpu_layers = std::nullopt);
 
 }  // namespace snug::cli

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "backends/cpu/cpu_backend.h"
 #include "base/error.h"
 #include "engine/dry_run.h"
+#include "engine/gpu_backend.h"
 #include "gguf/gguf.h"
 #include "tokenizer/tokenizer.h"
 
@@ -33,6 +35,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     kc.max_positions = e->n_ctx_;
     kc.max_sequences = opt.max_sequences;
     kc.max_full_contexts = opt.max_full_contexts;
+    e->open_gpu(opt.n_gpu_layers, kc);
     e->kv_ = std::make_unique<KvCache>(kc);
     e->backend_ = std::make_unique<CpuBackend>(opt.n_threads);
     // The largest step the runner builds: n_batch tokens shared by every running sequence, each wanting logits.
@@ -44,7 +47,52 @@ std::unique_ptr<Engine> Engine::load(const std::string& path, const EngineOption
     return e;
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+    kv_.reset();  // its GPU blocks come from gpu_'s allocator
+}
+
+namespace {
+// The layer index of "blk.N.*" tensors, or -1.
+int layer_of(std::string_view name) {
+    if (name.substr(0, 4) != "blk.") return -1;
+    int il = 0;
+    size_t i = 4;
+    for (; i < name.size() && name[i] >= '0' && name[i] <= '9'; ++i) il = il * 10 + (name[i] - '0');
+    return i > 4 && i < name.size() && name[i] == '.' ? il : -1;
+}
+}  // namespace
+
+void Engine::open_gpu(int n_gpu_layers, KvCacheConfig& kc) {
+    const int L = model_->config().n_layers;
+    int n_gpu = n_gpu_layers < 0 ? L : std::min(n_gpu_layers, L);
+    if (n_gpu <= 0) return;
+    std::string why;
+    gpu_ = open_gpu_backend(why);
+    if (!gpu_) {
+        std::fprintf(stderr, "snug: no GPU: %s; running every layer on the CPU\n", why.c_str());
+        return;
+    }
+    n_gpu_layers_ = n_gpu;
+    const int n_cpu = L - n_gpu;
+    kc.layer_allocators.assign(static_cast<size_t>(L), nullptr);
+    for (int il = n_cpu; il < L; ++il) kc.layer_allocators[static_cast<size_t>(il)] = &gpu_->kv_allocator();
+    // The weights of GPU layers and of the output head, copied once now. A tied output head is the embedding table;
+    // the embedding lookup itself stays on the CPU (one row per token), as the plan counts it.
+    const bool tied = file_->find_tensor("output.weight") == nullptr;
+    for (const auto& t : file_->tensors()) {
+        const int il = layer_of(t.name);
+        const bool head = t.name == "output.weight" || t.name == "output_norm.weight" ||
+                          (tied && t.name == "token_embd.weight");
+        if (!(il >= n_cpu || head)) continue;
+        gpu_->upload_weight(t.data, t.n_bytes);
+    }
+}
+
+std::string Engine::device_summary() const {
+    if (!gpu_) return "cpu";
+    return "cuda:" + gpu_->info().name + " (" + std::to_string(n_gpu_layers_) + "/" +
+           std::to_string(model_->config().n_layers) + " layers + output)";
+}
 
 int Engine::n_threads() const { return backend_->n_threads(); }
 size_t Engine::scratch_bytes() const { return backend_->scratch_high_water(); }
@@ -199,6 +247,14 @@ void Engine::forward(std::span<const int32_t> output_rows, float* logits, bool h
     in.output_rows = output_rows;  // empty: no logits wanted, the model skips its output head
     in.hidden_states = hidden_states;
     backend_->reset_scratch();
+    if (gpu_) {
+        gpu_->ops().reset_scratch();
+        const int n_cpu = c.n_layers - n_gpu_layers_;
+        in.layer_ops.resize(static_cast<size_t>(c.n_layers));
+        for (int il = 0; il < c.n_layers; ++il)
+            in.layer_ops[static_cast<size_t>(il)] = il < n_cpu ? static_cast<Ops*>(backend_.get()) : &gpu_->ops();
+        in.output_ops = &gpu_->ops();
+    }
     Tensor out;
     if (logits)
         out = Tensor(DType::F32, {static_cast<int64_t>(output_rows.size()), hidden_states ? c.n_embd : c.n_vocab},

@@ -15,6 +15,7 @@ class File;
 }
 class Tokenizer;
 class CpuBackend;
+class GpuBackend;
 
 struct EngineOptions {
     int n_threads = 0;      // 0: one per available core
@@ -24,6 +25,10 @@ struct EngineOptions {
     int max_full_contexts = 0;  // the KV pool's cap in whole contexts (0: max_sequences); blocks are taken lazily
     int kv_block_size = 32;
     DType kv_type = DType::F16;  // the KV cache's element type: f32, f16, q8_0 or q4_0 (kv/kv_types.h), as llama.cpp's
+    // Hybrid execution: the last n_gpu_layers layers and the output head run on the GPU (-1: every layer), the rest
+    // on the CPU, as the memory plan places them (plan.n_layers_gpu). 0: all on the CPU. Without a usable GPU (no
+    // CUDA in the build, no driver or device) everything runs on the CPU, with one line on stderr saying why.
+    int n_gpu_layers = 0;
     static constexpr int DEFAULT_CTX = 4096;
 };
 
@@ -51,6 +56,9 @@ public:
     int n_batch() const { return opt_.n_batch; }
     const KvCache& kv() const { return *kv_; }
     size_t scratch_bytes() const;
+    int n_gpu_layers() const { return n_gpu_layers_; }  // layers actually on the GPU (0 when none could be used)
+    // Where the layers run, for reports: "cpu", or "cuda:NAME (22/34 layers + output)".
+    std::string device_summary() const;
 
     int new_sequence();
     void free_sequence(int seq);
@@ -80,6 +88,9 @@ public:
 private:
     Engine() = default;
     void check_tokens(int seq, std::span<const int32_t> tokens) const;
+    // Opens the GPU for the last n_gpu_layers layers (-1: all), uploads their weights and the output head's, and
+    // points their KV blocks at the GPU's allocator; without a usable GPU says so and leaves everything on the CPU.
+    void open_gpu(int n_gpu_layers, KvCacheConfig& kc);
     // One forward step over entries_ (tokens concatenated in entry order); KV slots must be prepared.
     void forward(std::span<const int32_t> output_rows, float* logits, bool hidden_states = false);
 
@@ -88,6 +99,8 @@ private:
     std::unique_ptr<Model> model_;
     std::unique_ptr<KvCache> kv_;
     std::unique_ptr<CpuBackend> backend_;
+    std::unique_ptr<GpuBackend> gpu_;  // null: CPU only
+    int n_gpu_layers_ = 0;             // the last n_gpu_layers_ layers and the output head run on gpu_
     EngineOptions opt_;
     int n_ctx_ = 0;
     std::vector<int> seq_len_;

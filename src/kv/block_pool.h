@@ -7,12 +7,20 @@
 #include <memory>
 #include <vector>
 
+#include "tensor/device_allocator.h"
+
 namespace snug {
 
 class BlockPool {
 public:
     // bytes_per_block: K or V bytes of one block in one layer; n_layers: layers that share this pool's block ids.
-    BlockPool(size_t bytes_per_block, int n_layers, int64_t max_blocks);
+    // allocators: empty, or [n_layers] where a layer's blocks live (null: host memory). Without any device
+    // allocator a block's K and V of every layer are one host allocation, as before devices existed.
+    BlockPool(size_t bytes_per_block, int n_layers, int64_t max_blocks,
+              std::vector<DeviceAllocator*> allocators = {});
+    ~BlockPool();
+    BlockPool(const BlockPool&) = delete;
+    BlockPool& operator=(const BlockPool&) = delete;
 
     // A free block id with ref count 1, or -1 when max_blocks are all in use.
     int32_t allocate();
@@ -39,7 +47,9 @@ private:
     std::vector<int32_t> ref_counts_;
     std::vector<int32_t> free_list_;
     std::vector<std::vector<void*>> k_ptrs_, v_ptrs_;        // [n_layers][n_blocks]
-    std::vector<std::unique_ptr<void, Free>> storage_;        // owns every block's memory
+    std::vector<std::unique_ptr<void, Free>> storage_;        // owns every block's host memory
+    std::vector<DeviceAllocator*> allocators_;                // [n_layers] or empty
+    bool on_devices_ = false;                                 // some layer's blocks come from an allocator
 };
 
 }  // namespace snug

@@ -30,11 +30,17 @@ KvCache::KvCache(KvCacheConfig cfg) : cfg_(std::move(cfg)) {
         layer_index_.push_back(static_cast<int>(groups_[static_cast<size_t>(g)].layers.size()));
         groups_[static_cast<size_t>(g)].layers.push_back(static_cast<int>(il));
     }
+    if (!cfg_.layer_allocators.empty() && cfg_.layer_allocators.size() != cfg_.layers.size())
+        throw Error("the KV cache has " + std::to_string(cfg_.layers.size()) + " layers but " +
+                    std::to_string(cfg_.layer_allocators.size()) + " layer allocators");
     for (auto& g : groups_) {
+        std::vector<DeviceAllocator*> allocators;
+        if (!cfg_.layer_allocators.empty())
+            for (int il : g.layers) allocators.push_back(cfg_.layer_allocators[static_cast<size_t>(il)]);
         // A window needs at most ceil(window / block) + 1 blocks at once, plus one step's new tokens (bounded by
         // the context): the context bound is the safe cap for both.
         g.pool = std::make_unique<BlockPool>(g.bytes_per_block, static_cast<int>(g.layers.size()),
-                                             blocks_per_seq * full_contexts);
+                                             blocks_per_seq * full_contexts, std::move(allocators));
     }
 }
 

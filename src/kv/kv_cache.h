@@ -26,6 +26,9 @@ struct KvCacheConfig {
     int max_positions = 0; // per sequence: the context size
     int max_sequences = 1; // sequence ids that may exist at once (running ones and cached prefixes)
     int max_full_contexts = 0;  // the pool holds at most this many full contexts' blocks (0: max_sequences)
+    // Hybrid execution: [n_layers] where each layer's blocks live (null: host memory), or empty for all on the host.
+    // The allocators must outlive the cache.
+    std::vector<DeviceAllocator*> layer_allocators;
 };
 
 class KvCache {

@@ -1,7 +1,6 @@
 #include "models/blocks.h"
 
 #include <cmath>
-#include <cstring>
 
 #include "base/error.h"
 #include "gguf/gguf.h"
@@ -115,6 +114,25 @@ Tensor ffn_block(Ops& ops, Tensor x, const FfnWeights& w, Activation act) {
     return out;
 }
 
+Ops& DeviceCrossing::move_to(Ops* next, Tensor& x, Tensor* h) {
+    if (!next || next == cur_) return *cur_;
+    Tensor moved = next->alloc({x.dim(0), x.cols()});  // [n_tokens, n_embd] residual stream on the new device
+    // A GPU backend can reach host memory, a CPU backend cannot reach a GPU's: the non-CPU side copies.
+    Ops& copier = next->device() != Device::CPU ? *next : *cur_;
+    copier.copy(moved, x);
+    x = moved;
+    if (h) *h = next->alloc({h->dim(0), h->cols()});
+    cur_ = next;
+    return *cur_;
+}
+
+Ops& DeviceCrossing::enter_layer(int il, Tensor& x, Tensor& h) {
+    const bool placed = static_cast<size_t>(il) < step_.layer_ops.size();
+    return move_to(placed ? step_.layer_ops[static_cast<size_t>(il)] : nullptr, x, &h);
+}
+
+Ops& DeviceCrossing::enter_output(Tensor& x) { return move_to(step_.output_ops, x, nullptr); }
+
 void output_head(Ops& ops, const StepInput& step, Tensor x, const Tensor& norm, float eps, const Tensor& output,
                  Tensor logits) {
     const int64_t n_out = static_cast<int64_t>(step.output_rows.size());
@@ -122,10 +140,8 @@ void output_head(Ops& ops, const StepInput& step, Tensor x, const Tensor& norm, 
     const int64_t n_embd = x.cols();
     Tensor rows = x;
     if (n_out != x.dim(0)) {
-        rows = ops.alloc({n_out, n_embd});  // [n_out, n_embd]
-        for (int64_t i = 0; i < n_out; ++i)
-            std::memcpy(rows.f32() + i * n_embd, x.f32() + int64_t(step.output_rows[static_cast<size_t>(i)]) * n_embd,
-                        static_cast<size_t>(n_embd) * sizeof(float));
+        rows = ops.alloc({n_out, n_embd});  // [n_out, n_embd]: a row gather, done where x lives
+        ops.get_rows(rows, x, step.output_rows);
     }
     if (step.hidden_states) {
         ops.rms_norm(logits, rows, norm, eps);  // logits is [n_out, n_embd] here

@@ -41,6 +41,21 @@ Tensor attention_block(Ops& ops, const StepInput& step, int il, const ModelConfi
 // x [n_tokens, n_embd] (already normed) -> [n_tokens, n_embd]: down(act(gate x) * up x).
 Tensor ffn_block(Ops& ops, Tensor x, const FfnWeights& w, Activation act);
 
+// The one place a forward step changes device (docs/STYLE.md habit 13): layer il runs on step.layer_ops[il] and the
+// output head on step.output_ops (both default to the Ops given to forward(), which embeds the tokens). When the
+// backend changes, the residual stream x moves to the new one and the block-input buffer h is taken there afresh.
+class DeviceCrossing {
+public:
+    DeviceCrossing(Ops& input_ops, const StepInput& step) : cur_(&input_ops), step_(step) {}
+    Ops& enter_layer(int il, Tensor& x, Tensor& h);  // before layer il's first op
+    Ops& enter_output(Tensor& x);                     // after the last layer
+
+private:
+    Ops& move_to(Ops* next, Tensor& x, Tensor* h);
+    Ops* cur_;
+    const StepInput& step_;
+};
+
 // Final norm and vocabulary projection of the step's output rows of x [n_tokens, n_embd] into logits.
 void output_head(Ops& ops, const StepInput& step, Tensor x, const Tensor& norm, float eps, const Tensor& output,
                  Tensor logits);

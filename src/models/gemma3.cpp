@@ -75,18 +75,20 @@ public:
         Tensor h = ops.alloc({n, cfg_.n_embd});  // [n_tokens, n_embd]
         ops.get_rows(x, tok_embd_, step.tokens);
         ops.scale(x, x, std::sqrt(static_cast<float>(cfg_.n_embd)));
+        DeviceCrossing dev(ops, step);
         for (int il = 0; il < cfg_.n_layers; ++il) {
             const Gemma3Layer& l = layers_[static_cast<size_t>(il)];
-            ops.rms_norm(h, x, l.attn_norm, cfg_.norm_eps);
-            Tensor a = attention_block(ops, step, il, cfg_, h, l.attn, l.opt);
-            ops.rms_norm(a, a, l.post_attn_norm, cfg_.norm_eps);
-            ops.add(x, x, a);
-            ops.rms_norm(h, x, l.ffn_norm, cfg_.norm_eps);
-            Tensor m = ffn_block(ops, h, l.ffn, Activation::GELU_TANH);
-            ops.rms_norm(m, m, l.post_ffn_norm, cfg_.norm_eps);
-            ops.add(x, x, m);
+            Ops& lo = dev.enter_layer(il, x, h);
+            lo.rms_norm(h, x, l.attn_norm, cfg_.norm_eps);
+            Tensor a = attention_block(lo, step, il, cfg_, h, l.attn, l.opt);
+            lo.rms_norm(a, a, l.post_attn_norm, cfg_.norm_eps);
+            lo.add(x, x, a);
+            lo.rms_norm(h, x, l.ffn_norm, cfg_.norm_eps);
+            Tensor m = ffn_block(lo, h, l.ffn, Activation::GELU_TANH);
+            lo.rms_norm(m, m, l.post_ffn_norm, cfg_.norm_eps);
+            lo.add(x, x, m);
         }
-        output_head(ops, step, x, output_norm_, cfg_.norm_eps, output_, logits);
+        output_head(dev.enter_output(x), step, x, output_norm_, cfg_.norm_eps, output_, logits);
     }
 
 private:

@@ -35,6 +35,11 @@ struct StepInput {
     std::vector<std::vector<SeqSlice>> kv_slices;  // [n_layers][n_seqs]: rows and block tables per sequence
     std::span<const int32_t> output_rows;  // batch rows whose logits are wanted, ascending
     bool hidden_states = false;  // write the final-normed hidden states [n_out, n_embd] instead of logits
+    // Hybrid execution (engine/engine.cpp fills these from the memory plan): the backend of each layer and of the
+    // output head. Empty / null: everything runs on the Ops given to forward(), which also embeds the tokens.
+    // Models never read these directly: blocks.h's DeviceCrossing does, at the one place devices change.
+    std::vector<Ops*> layer_ops;  // [n_layers]
+    Ops* output_ops = nullptr;
 };
 
 class Model {

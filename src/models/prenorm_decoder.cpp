@@ -45,14 +45,16 @@ void PreNormDecoder::forward(Ops& ops, const StepInput& step, Tensor logits) con
     Tensor x = ops.alloc({n, cfg_.n_embd});  // [n_tokens, n_embd] residual stream
     Tensor h = ops.alloc({n, cfg_.n_embd});  // [n_tokens, n_embd] normed input of each block
     ops.get_rows(x, tok_embd_, step.tokens);
+    DeviceCrossing dev(ops, step);
     for (int il = 0; il < cfg_.n_layers; ++il) {
         const Layer& l = layers_[static_cast<size_t>(il)];
-        ops.rms_norm(h, x, l.attn_norm, cfg_.norm_eps);
-        ops.add(x, x, attention_block(ops, step, il, cfg_, h, l.attn, opt_));
-        ops.rms_norm(h, x, l.ffn_norm, cfg_.norm_eps);
-        ops.add(x, x, ffn_block(ops, h, l.ffn, Activation::SILU));
+        Ops& lo = dev.enter_layer(il, x, h);
+        lo.rms_norm(h, x, l.attn_norm, cfg_.norm_eps);
+        lo.add(x, x, attention_block(lo, step, il, cfg_, h, l.attn, opt_));
+        lo.rms_norm(h, x, l.ffn_norm, cfg_.norm_eps);
+        lo.add(x, x, ffn_block(lo, h, l.ffn, Activation::SILU));
     }
-    output_head(ops, step, x, output_norm_, cfg_.norm_eps, output_, logits);
+    output_head(dev.enter_output(x), step, x, output_norm_, cfg_.norm_eps, output_, logits);
 }
 
 }  // namespace snug

@@ -52,6 +52,13 @@ class Ops {
 public:
     virtual ~Ops() = default;
 
+    // Where this backend's tensors (alloc()) live.
+    virtual Device device() const { return Device::CPU; }
+    // dst = src, both of F32 and the same size, one of them in this backend's memory and the other possibly on
+    // another device (a GPU backend copies to and from host memory). Only the layer loop's device crossing
+    // (models/blocks.h, DeviceCrossing) calls it. The default copies host memory and throws snug::Error otherwise.
+    virtual void copy(Tensor dst, Tensor src);
+
     // Scratch for one step, valid until reset_scratch(). Never frees during a step.
     virtual Tensor alloc(std::initializer_list<int64_t> shape) = 0;  // F32
     virtual void reset_scratch() = 0;

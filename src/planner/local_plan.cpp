@@ -1,13 +1,17 @@
 // planner/local_plan.cpp: `snug fit`'s fit for a local file on this machine, for the commands that load right after.
 #include "planner/local_plan.h"
 
+#include <mutex>
+
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
 #include "base/thread_pool.h"
+#include "engine/gpu_backend.h"
 #include "kv/kv_types.h"
 #include "planner/header_source.h"
+#include "planner/gpu_catalog.h"
 #include "planner/host_memory.h"
 #include "planner/speed.h"
 
@@ -28,6 +32,36 @@ LocalPlan plan_parsed(const std::string& gguf_path, const PlanRequest& req, uint
     in.model = &lm.info;
     in.cpu = cpu;
     in.request = req;
+    // This machine's GPU as the backend sees it: free memory from the driver (cudaMemGetInfo), the backend's own
+    // fixed costs (backends/cuda/cuda_device.h). The engine drives one GPU, so the plan gets the first. None in a
+    // build without CUDA or on a machine without a usable GPU: the plan is then the CPU's, as before.
+    // Finding one loads the CUDA backend module and its libraries into this process (only where an NVIDIA driver
+    // exists): host memory the engine will then hold too, so the CPU's fixed cost takes what that load measured.
+    // The first detection in a process measures that load; later plans (a server's next model) reuse the figure.
+    static std::once_flag measured;
+    static uint64_t module_host_bytes = 0;
+    std::call_once(measured, [] {
+        const uint64_t before = process_resident_bytes();
+        detect_gpus();
+        const uint64_t after = process_resident_bytes();
+        module_host_bytes = after > before ? after - before : 0;
+    });
+    const std::vector<GpuInfo> gpus = detect_gpus();
+    if (!gpus.empty()) in.cpu.overhead_bytes += module_host_bytes;
+    for (const GpuInfo& g : gpus) {
+        DeviceSpec d;
+        d.name = g.name;
+        d.kind = DeviceKind::GPU;
+        d.vendor = "nvidia";
+        d.total_bytes = g.total_bytes;
+        d.free_bytes = g.free_bytes;
+        d.overhead_bytes = g.overhead_bytes;
+        d.bandwidth_gbs = g.bandwidth_gbs > 0 ? g.bandwidth_gbs : DEFAULT_GPU_BANDWIDTH_GBS;
+        d.tflops = DEFAULT_GPU_TFLOPS;
+        d.source = "this machine (CUDA driver: free memory now)";
+        in.gpus.push_back(d);
+        break;
+    }
     std::string note;
     const int head_dim = lm.info.config.head_dim;
     if (req.kv_type && req.kv_type_fallback && !kv_type_holds(*req.kv_type, head_dim)) {

@@ -105,6 +105,7 @@ std::shared_ptr<LoadedModel> ModelManager::load(const ModelSource& src, const Lo
     if (!why.empty()) return nullptr;
     eo.n_ctx = plan.plan.ctx;
     eo.kv_type = plan.plan.kv_type;  // the engine stores exactly the planned type
+    eo.n_gpu_layers = plan.plan.n_layers_gpu;  // 0 without a GPU
     if (!plan.note.empty()) std::fprintf(stderr, "snug: %s: %s\n", src.name.c_str(), plan.note.c_str());
     std::fprintf(stderr, "snug: loading %s, %s\n", src.name.c_str(), planner::plan_line(plan.plan).c_str());
     auto m = std::make_shared<LoadedModel>();
