@@ -23,13 +23,14 @@ std::vector<DeviceInfo> list_devices(std::string* why = nullptr);
 
 // Fixed device memory the backend takes on a GPU before any weight, KV block or activation:
 // - the CUDA context with this binary's kernels loaded. NOTE: not measured on a GPU yet (no GPU was lent when the
-//   backend was written); 400 MiB is between what nvidia-smi typically shows for a context on Ampere/Hopper
-//   (300-500 MiB). Measure it as cudaMemGetInfo's free before cudaFree(0) minus after, plus the module load
-//   (bench/cuda_membw prints both) and replace this figure.
+//   backend was written), so it is the same documented figure the planner uses for simulated GPUs
+//   (planner/devices.h GPU_CONTEXT_BYTES: Ollama's per-GPU minimum reserve, 457 MiB); keep the two equal. Measure it
+//   as cudaMemGetInfo's free before cudaFree(0) minus after, plus the module load (bench/cuda_membw prints both),
+//   and replace both figures.
 // - cuBLAS's workspace: the size the cuBLAS guide recommends for cublasSetWorkspace on Hopper (32 MiB; 4 MiB
 //   before), which the backend sets explicitly, so this one is exact.
 // - the prompt-processing tile: weights dequantized to halves for cuBLAS, at most GEMM_TILE_BYTES at a time.
-inline constexpr uint64_t CONTEXT_BYTES = uint64_t(400) << 20;
+inline constexpr uint64_t CONTEXT_BYTES = uint64_t(457) << 20;
 inline constexpr uint64_t CUBLAS_WORKSPACE_BYTES = uint64_t(32) << 20;
 inline constexpr uint64_t GEMM_TILE_BYTES = uint64_t(64) << 20;
 inline constexpr uint64_t OVERHEAD_BYTES = CONTEXT_BYTES + CUBLAS_WORKSPACE_BYTES + GEMM_TILE_BYTES;
