@@ -89,6 +89,23 @@ LocalPlan plan_local(const std::string& gguf_path, const PlanRequest& req, uint6
     return out;
 }
 
+PlanRequest request_for(const EngineOptions& eo) {
+    PlanRequest req;
+    req.ctx = eo.n_ctx;
+    req.parallel = eo.max_full_contexts > 0 ? eo.max_full_contexts : eo.max_sequences;
+    req.batch = eo.n_batch;
+    req.threads = eo.n_threads;
+    req.kv_block_size = eo.kv_block_size;
+    req.kv_type = eo.kv_type;
+    return req;
+}
+
+void follow_plan(const Plan& p, EngineOptions& eo) {
+    eo.n_ctx = p.ctx;
+    eo.kv_type = p.kv_type;
+    eo.n_gpu_layers = p.n_layers_gpu;
+}
+
 std::string refusal(const LocalPlan& p, const std::string& model_name) {
     if (p.plan.verdict != "none") return "";
     return model_name + " does not fit in memory: " + p.plan.reason + " (" + plan_line(p.plan) +

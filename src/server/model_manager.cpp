@@ -87,13 +87,7 @@ std::shared_ptr<LoadedModel> ModelManager::load(const ModelSource& src, const Lo
     eo.max_full_contexts = opt_.n_parallel;  // the cap; blocks are taken only as sequences grow
     eo.kv_type = opt_.kv_type;
     const int64_t t0 = now_ns();
-    planner::PlanRequest req;
-    req.ctx = eo.n_ctx;
-    req.parallel = opt_.n_parallel;
-    req.batch = eo.n_batch;
-    req.threads = eo.n_threads;
-    req.kv_block_size = eo.kv_block_size;
-    req.kv_type = eo.kv_type;
+    planner::PlanRequest req = planner::request_for(eo);
     req.kv_type_fallback = true;  // the server-wide SNUG_KV_CACHE_TYPE yields to a model whose heads it cannot hold
     planner::LocalPlan plan;
     try {
@@ -103,9 +97,7 @@ std::shared_ptr<LoadedModel> ModelManager::load(const ModelSource& src, const Lo
     }
     why = planner::refusal(plan, src.name);
     if (!why.empty()) return nullptr;
-    eo.n_ctx = plan.plan.ctx;
-    eo.kv_type = plan.plan.kv_type;  // the engine stores exactly the planned type
-    eo.n_gpu_layers = plan.plan.n_layers_gpu;  // 0 without a GPU
+    planner::follow_plan(plan.plan, eo);
     if (!plan.note.empty()) std::fprintf(stderr, "snug: %s: %s\n", src.name.c_str(), plan.note.c_str());
     std::fprintf(stderr, "snug: loading %s, %s\n", src.name.c_str(), planner::plan_line(plan.plan).c_str());
     auto m = std::make_shared<LoadedModel>();
