@@ -1,4 +1,4 @@
-// backends/cpu/attention_simd256.h: the 256-bit helpers both SIMD attention kernels use (avx2/attention.cpp, and
+// backends/cpu/attention_simd256.h: the 256-bit helpers (beyond simd256.h's) both SIMD attention kernels use (avx2/attention.cpp, and
 // avx512/attention.cpp for an odd last block and its scalar conversions), and the constants of their exp polynomial.
 // Everything has internal linkage: each including file compiles its own copy with its own folder's ISA flags, so an
 // AVX2-only CPU never runs code the compiler built for AVX-512.
@@ -6,23 +6,14 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstring>
+
+#include "backends/cpu/simd256.h"
 
 namespace snug::attn_simd {
 namespace {
 
-inline float half_at(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+using simd256::half_at;
+using simd256::hsum;
 
 // Sum of 32 int8 products a[i] * b[i] in eight int32 lanes; |a|, |b| <= 127 keeps maddubs' pair sums below 2^15.
 inline __m256i dot_i8x32(__m256i a, __m256i b) {

@@ -5,16 +5,12 @@
 #include <cstring>
 
 #include "backends/cpu/avx2/kernels.h"
+#include "backends/cpu/simd256.h"
 
 namespace snug::avx2 {
 namespace {
 
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+using simd256::hsum;
 
 struct F32 {
     static constexpr size_t BYTES = 4;

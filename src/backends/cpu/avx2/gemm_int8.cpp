@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "backends/cpu/avx2/kernels.h"
+#include "backends/cpu/simd256.h"
 
 namespace snug::avx2 {
 namespace {
@@ -18,14 +19,9 @@ using mm::PrepQ32;
 
 constexpr int NT = 4;  // tokens per tile: 2 * NT accumulators + weights fit the 16 ymm registers
 
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+using simd256::hsum;
 
-inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+using simd256::load256;
 
 // acc[t] += the dot of prepared group W with activation group a[t][g] (formula in matmul_formats.h).
 template <int N, bool SIGNED>

@@ -10,18 +10,14 @@
 
 #include "backends/cpu/avx2/k_blocks.h"
 #include "backends/cpu/avx2/kernels.h"
+#include "backends/cpu/simd256.h"
 
 namespace snug::avx2 {
 namespace {
 
 using mm::ActQ8K;
 
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+using simd256::hsum;
 
 template <class Dec, int N>
 void gemv_rows(const mm::GemmArgs& a) {

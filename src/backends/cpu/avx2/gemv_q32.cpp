@@ -2,6 +2,7 @@
 // block is decoded in registers (q32_blocks.h) and dotted at once, no prepared copy. Same math as the PrepQ32 path:
 // sum_b d_b * a.d_b * (q . a.qs) + m_b * a.s_b. Used by every table (decode is bound by memory, not vector width).
 #include "backends/cpu/avx2/kernels.h"
+#include "backends/cpu/simd256.h"
 #include "backends/cpu/avx2/q32_blocks.h"
 
 namespace snug::avx2 {
@@ -9,12 +10,7 @@ namespace {
 
 using mm::ActQ8x32;
 
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+using simd256::hsum;
 
 template <class Dec, int N>
 void gemv_rows(const mm::GemmArgs& a) {

@@ -10,19 +10,16 @@
 #include <cstdint>
 #include <cstring>
 
+#include "backends/cpu/simd256.h"
 #include "quant/blocks.h"
 
 namespace snug::avx2 {
 namespace {
 
-inline float half_at(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
+using simd256::half_at;
+using simd256::load256;
+using simd256::store256;
 
-inline __m256i load256(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-inline void store256(uint8_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
 
 // Byte-wise (v >> s) & mask for s in [-7, 7] (negative: left shift); 16-bit shifts are safe under the mask.
 inline __m256i shift_mask(__m256i v, int s, __m256i mask) {

@@ -7,15 +7,12 @@
 #include <cstddef>
 #include <cstring>
 
+#include "backends/cpu/simd256.h"
 #include "quant/blocks.h"
 
 namespace {
 
-inline float half_at(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
+using snug::simd256::half_at;
 
 inline __m128i load128(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
 
